@@ -1,0 +1,71 @@
+"""`analyze`: thin click commands over the library.
+
+Subcommands live in modules named for their stage and are imported only when invoked, so
+`analyze extract` does not pay for Datasette or statsmodels at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from analyzer import __version__
+from analyzer.errors import AnalyzerError
+
+# command name -> "module:function" under analyzer.cli
+COMMANDS: dict[str, str] = {
+    "fetch": "collect:fetch",
+    "import": "collect:import_",
+    "score": "nlp:score",
+    "extract": "nlp:extract",
+    "sentiment": "nlp:sentiment",
+    "train": "nlp:train",
+    "eval": "nlp:eval_",
+    "prices": "market:prices",
+    "align": "market:align",
+    "compare": "market:compare",
+    "serve": "browse:serve",
+    "demo": "browse:demo",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            mod = importlib.import_module(f"analyzer.cli.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"analyzer.cli.{module}":
+                raise
+            return _not_yet(name)
+        return getattr(mod, attr, None) or _not_yet(name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AnalyzerError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+def _not_yet(name: str) -> click.Command:
+    @click.command(name, help="(not available in this build yet)")
+    def cmd():
+        click.echo(f"analyze {name}: not yet available in this build", err=True)
+
+    return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="analyze")
+def main() -> None:
+    """Market-narrative analyzer: collect market articles, extract claims about narratives,
+    align them point-in-time with prices, and browse it all in Datasette."""

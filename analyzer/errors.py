@@ -1,0 +1,5 @@
+"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+
+
+class AnalyzerError(Exception):
+    """Bad input or a state the command cannot go on from. The message names what and where."""

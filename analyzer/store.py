@@ -1,0 +1,431 @@
+"""The one module that knows the schema.
+
+Every table, index, full-text index and view lives here. Other modules open the database with
+`open_db()` and write through the helpers below (or sqlite-utils' table API on tables named
+here); none of them issues DDL.
+
+Migrations: `PRAGMA user_version` holds the schema version. `ensure_schema()` creates what is
+missing, adds columns that a newer `TABLES` lists but an older file lacks (additive changes
+need no migration step), then runs the numbered steps in `MIGRATIONS` above the file's version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+from analyzer import __version__
+from analyzer.errors import AnalyzerError
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "analyze.db"
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO 8601 with seconds and a trailing Z (the format of every *_at column)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: dict[str, type]
+    pk: str | tuple[str, ...]
+    not_null: tuple[str, ...] = ()
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    unique_indexes: tuple[tuple[str, ...], ...] = ()
+    fts: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+# --- tables -----------------------------------------------------------------------------------
+# Timestamps are ISO 8601 UTC strings ending in Z; JSON columns hold JSON text.
+
+TABLES: dict[str, Table] = {
+    # One row per command run: what ran, with which arguments and versions, and what it did.
+    "runs": Table(
+        columns={
+            "id": int,
+            "command": str,
+            "arguments": str,  # JSON
+            "started_at": str,
+            "ended_at": str,
+            "status": str,  # running | ok | failed | interrupted
+            "counts": str,  # JSON
+            "versions": str,  # JSON
+            "error": str,
+        },
+        pk="id",
+        indexes=(("command", "started_at"),),
+    ),
+    # Feeds we know about, with the validators for conditional GET.
+    "feeds": Table(
+        columns={
+            "id": int,
+            "url": str,
+            "name": str,
+            "tags": str,  # JSON list
+            "title": str,
+            "site_url": str,
+            "etag": str,
+            "last_modified": str,
+            "last_fetched_at": str,
+            "last_status": int,
+            "last_error": str,
+            "bozo": int,
+            "bozo_reason": str,
+        },
+        pk="id",
+        unique_indexes=(("url",),),
+    ),
+    # Every HTTP attempt (feeds and article pages) is a row here.
+    "fetches": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "feed_id": int,
+            "article_id": str,
+            "kind": str,  # feed | page
+            "url": str,
+            "final_url": str,
+            "attempt": int,
+            "started_at": str,
+            "status": int,  # HTTP status, null when no response
+            "outcome": str,  # ok | not_modified | http_error | timeout | too_large | network_error | parse_error | ...
+            "bytes": int,
+            "duration_ms": float,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"), ("feed_id", "feeds", "id")),
+        indexes=(("feed_id", "started_at"), ("run_id",), ("outcome",)),
+    ),
+    "articles": Table(
+        columns={
+            "id": str,  # stable: hash of guid, else canonical url, else content hash
+            "feed_id": int,
+            "source": str,  # feed name, "import:<file>", or "sample" for bundled demo data
+            "url": str,
+            "canonical_url": str,
+            "guid": str,
+            "title": str,
+            "author": str,
+            "summary": str,
+            "content": str,
+            "content_hash": str,
+            "language": str,
+            "published_at": str,  # UTC
+            "published_raw": str,  # the timestamp string as the source gave it, offset included
+            "timestamp_source": str,  # feed | page | fetched
+            "first_seen_at": str,
+            "updated_at": str,
+            "full_text_status": str,  # null | ok | failed | paywalled | truncated | skipped
+            "full_text_error": str,
+        },
+        pk="id",
+        foreign_keys=(("feed_id", "feeds", "id"),),
+        indexes=(("published_at",), ("feed_id", "published_at"), ("source",)),
+        unique_indexes=(("guid",), ("canonical_url",), ("content_hash",)),
+        fts=("title", "summary", "content"),
+    ),
+    # One row per sentence x theme.
+    "claims": Table(
+        columns={
+            "id": str,  # article_id:sentence_index:theme
+            "article_id": str,
+            "sentence_index": int,
+            "start": int,
+            "end": int,
+            "sentence": str,
+            "theme": str,
+            "stance": int,  # -1 | 0 | +1
+            "stance_prob": float,
+            "sentiment": float,  # P(pos) - P(neg), in [-1, 1]
+            "label": str,  # positive | negative | neutral
+            "prob_positive": float,
+            "prob_negative": float,
+            "prob_neutral": float,
+            "certainty": str,  # factual | hedged | speculative
+            "orientation": str,  # backward | forward
+            "speaker": str,
+            "organisation": str,
+            "entities": str,  # JSON list of {text, label, start, end, relevance}
+            "model_version": str,
+            "theme_version": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=("article_id", "theme"),
+        foreign_keys=(("article_id", "articles", "id"),),
+        indexes=(("theme", "article_id"), ("article_id",), ("speaker",)),
+        fts=("sentence",),
+    ),
+    # Which articles were scored with which model and theme versions (drives resumable scoring).
+    "article_scores": Table(
+        columns={
+            "article_id": str,
+            "model_version": str,
+            "theme_version": str,
+            "scored_at": str,
+            "sentences": int,
+            "candidates": int,
+            "claims": int,
+            "chunks": int,
+            "mean_sentiment": float,
+        },
+        pk="article_id",
+        foreign_keys=(("article_id", "articles", "id"),),
+    ),
+    "prices": Table(
+        columns={
+            "symbol": str,
+            "date": str,  # session date, YYYY-MM-DD
+            "open": float,
+            "high": float,
+            "low": float,
+            "close": float,
+            "adj_close": float,
+            "volume": float,
+            "source": str,
+        },
+        pk=("symbol", "date"),
+        indexes=(("date",),),
+    ),
+    # A claim's event session and its returns, one row per claim x target x horizon.
+    "claim_returns": Table(
+        columns={
+            "claim_id": str,
+            "theme": str,
+            "target": str,  # e.g. IWM-SPY, IWM, -DGS2
+            "horizon": int,  # sessions; 0 = contemporaneous (event session itself)
+            "published_at": str,
+            "event_session": str,
+            "start_session": str,
+            "end_session": str,
+            "return": float,
+            "kind": str,  # forward | contemporaneous
+        },
+        pk=("claim_id", "target", "horizon"),
+        foreign_keys=(("claim_id", "claims", "id"),),
+        indexes=(("theme", "event_session"),),
+    ),
+    "daily_theme_index": Table(
+        columns={
+            "theme": str,
+            "session": str,
+            "claim_count": int,
+            "mean_stance": float,
+            "mean_sentiment": float,
+            "index_value": float,
+            "index_z": float,
+            "attention_share": float,
+        },
+        pk=("theme", "session"),
+        indexes=(("session",),),
+    ),
+    "study_results": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "theme": str,
+            "analysis": str,  # correlation | lead_lag | ols_hac | event_study | resolution ...
+            "target": str,
+            "horizon": int,
+            "statistic": str,
+            "value": float,
+            "ci_low": float,
+            "ci_high": float,
+            "p_value": float,
+            "n": int,
+            "placebo_value": float,
+            "placebo_p_value": float,
+            "parameters": str,  # JSON
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("theme", "analysis"),),
+    ),
+}
+
+# --- views ------------------------------------------------------------------------------------
+
+VIEWS: dict[str, str] = {
+    "fetch_errors": """
+        select f.started_at, feeds.name as feed, f.url, f.status, f.outcome, f.error
+        from fetches f left join feeds on feeds.id = f.feed_id
+        where f.outcome not in ('ok', 'not_modified')
+        order by f.started_at desc
+    """,
+}
+
+# Numbered, non-additive schema steps: {version: fn(db)}; run in order above the file's version.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+
+
+# --- connection -------------------------------------------------------------------------------
+
+
+def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) the database at `path`; WAL mode, foreign keys on."""
+    path = Path(path or os.environ.get("ANALYZE_DB") or DEFAULT_DB)
+    if not create and not path.exists():
+        raise AnalyzerError(f"{path}: no such database (run `analyze fetch` or `analyze demo` first)")
+    if path.parent and not path.parent.exists():
+        raise AnalyzerError(f"{path}: folder {path.parent} does not exist")
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("pragma journal_mode = wal")
+        db.execute("pragma foreign_keys = on")
+        db.execute("pragma synchronous = normal")
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise AnalyzerError(f"{path}: not a usable SQLite database ({exc})") from None
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    version = db.execute("pragma user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise AnalyzerError(
+            f"database schema version {version} is newer than this analyzer ({SCHEMA_VERSION}); upgrade the analyzer"
+        )
+    with db.conn:
+        for name, spec in TABLES.items():
+            _ensure_table(db, name, spec)
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            if step in MIGRATIONS:
+                MIGRATIONS[step](db)
+        for name, sql in VIEWS.items():
+            db.execute(f"drop view if exists [{name}]")
+            db.execute(f"create view [{name}] as {sql}")
+        db.execute(f"pragma user_version = {SCHEMA_VERSION}")
+
+
+def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
+    table = db[name]
+    if not table.exists():
+        table.create(
+            spec.columns,
+            pk=spec.pk,
+            not_null=set(spec.not_null),
+            foreign_keys=list(spec.foreign_keys),
+            defaults=spec.defaults or None,
+        )
+    else:
+        have = set(table.columns_dict)
+        for col, typ in spec.columns.items():
+            if col not in have:
+                table.add_column(col, typ)
+    existing = {tuple(ix.columns) for ix in table.indexes}
+    for cols in spec.indexes:
+        if tuple(cols) not in existing:
+            table.create_index(list(cols), if_not_exists=True)
+    for cols in spec.unique_indexes:
+        if tuple(cols) not in existing:
+            table.create_index(list(cols), unique=True, if_not_exists=True)
+    if spec.fts and not db[f"{name}_fts"].exists():
+        table.enable_fts(list(spec.fts), create_triggers=True, tokenize="porter")
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def library_versions(*names: str) -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"analyzer": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+@dataclass
+class Run:
+    id: int
+    counts: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def record_run(
+    db: sqlite_utils.Database, command: str, arguments: dict[str, Any], libraries: tuple[str, ...] = ()
+) -> Iterator[Run]:
+    """Record one command run in `runs`; the caller fills `run.counts` (and `run.versions`)."""
+    versions = library_versions(*libraries)
+    with db.conn:
+        run_id = db["runs"].insert(
+            {
+                "command": command,
+                "arguments": json.dumps(arguments, default=str, sort_keys=True),
+                "started_at": utcnow(),
+                "status": "running",
+                "versions": json.dumps(versions, sort_keys=True),
+                "counts": "{}",
+            }
+        ).last_pk
+    run = Run(id=run_id, versions=versions)
+    status, error = "ok", None
+    try:
+        yield run
+    except KeyboardInterrupt:
+        status, error = "interrupted", "interrupted by user"
+        raise
+    except BaseException as exc:
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with db.conn:
+            db["runs"].update(
+                run_id,
+                {
+                    "ended_at": utcnow(),
+                    "status": status,
+                    "error": error,
+                    "counts": json.dumps(run.counts, default=str, sort_keys=True),
+                    "versions": json.dumps(run.versions, sort_keys=True),
+                },
+            )
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction for a batch: all of it lands or none of it does.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of failing
+    half-way; readers (Datasette) keep reading the last committed state under WAL.
+    """
+    if db.conn.in_transaction:
+        db.conn.commit()
+    db.execute("begin immediate")
+    with db.conn:  # commits on success, rolls back on any exception
+        yield db
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TABLES",
+    "VIEWS",
+    "MIGRATIONS",
+    "Table",
+    "Run",
+    "open_db",
+    "ensure_schema",
+    "record_run",
+    "transaction",
+    "utcnow",
+    "library_versions",
+]
