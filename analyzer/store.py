@@ -232,6 +232,26 @@ TABLES: dict[str, Table] = {
         pk=("theme", "session"),
         indexes=(("session",),),
     ),
+    # Forward-looking directional claims scored against the target's later return (market stage).
+    "claim_resolution": Table(
+        columns={
+            "claim_id": str,
+            "theme": str,
+            "target": str,
+            "horizon": int,  # sessions after the event session's close
+            "event_session": str,
+            "source": str,  # articles.source
+            "speaker": str,
+            "organisation": str,
+            "stance": int,  # -1 | +1
+            "forward_return": float,  # null until the horizon has passed
+            "resolved": int,  # 1 once the forward return is known
+            "hit": int,  # 1 when the return's sign matches the stance, 0 when not, null if unresolved or 0
+        },
+        pk=("claim_id", "target", "horizon"),
+        foreign_keys=(("claim_id", "claims", "id"),),
+        indexes=(("theme", "horizon"), ("speaker",), ("source",)),
+    ),
     "study_results": Table(
         columns={
             "id": int,
@@ -260,6 +280,26 @@ TABLES: dict[str, Table] = {
 # --- views ------------------------------------------------------------------------------------
 
 VIEWS: dict[str, str] = {
+    # Hit rates of forward-looking claims, by source, by speaker and by theme (market stage).
+    "hit_rates": """
+        select 'source' as grouping, coalesce(source, '(unknown)') as name, theme, target, horizon,
+               count(*) as claims, sum(hit) as hits, round(avg(hit), 3) as hit_rate
+        from claim_resolution where hit is not null group by 2, theme, target, horizon
+        union all
+        select 'speaker', coalesce(speaker, '(unattributed)'), theme, target, horizon,
+               count(*), sum(hit), round(avg(hit), 3)
+        from claim_resolution where hit is not null group by 2, theme, target, horizon
+        union all
+        select 'theme', theme, theme, target, horizon, count(*), sum(hit), round(avg(hit), 3)
+        from claim_resolution where hit is not null group by theme, target, horizon
+    """,
+    "speaker_hit_rates": """
+        select speaker, organisation, theme, horizon, count(*) as claims, sum(hit) as hits,
+               round(avg(hit), 3) as hit_rate
+        from claim_resolution where hit is not null and speaker is not null
+        group by speaker, organisation, theme, horizon
+        order by claims desc, speaker
+    """,
     "fetch_errors": """
         select f.started_at, feeds.name as feed, f.url, f.status, f.outcome, f.error
         from fetches f left join feeds on feeds.id = f.feed_id
