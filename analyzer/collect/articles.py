@@ -1,0 +1,234 @@
+"""Normalising articles (stable id, canonical URL, content hash, UTC timestamps) and storing them
+with dedupe on guid, canonical URL and content hash. Re-storing adds nothing and updates changed
+entries in place."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import sqlite_utils
+
+from analyzer.store import utcnow
+
+# Query parameters that only track where a click came from.
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
+    "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "spm", "ref_src",
+    "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "soc_src", "soc_trk",
+}
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "icid")
+
+# Columns that describe the article's content; a change in one of them is an update.
+CONTENT_FIELDS = ("url", "title", "author", "summary", "content", "language", "published_at", "published_raw")
+UNIQUE_KEYS = ("guid", "canonical_url", "content_hash")
+
+
+def canonical_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme not in ("http", "https"):
+        return url
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme == "http" and parts.port == 80 or parts.scheme == "https" and parts.port == 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
+
+
+_WS = re.compile(r"\s+")
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "pre", "section", "article", "figure", "figcaption", "table"}
+
+
+def html_to_text(value: str | None) -> str | None:
+    """Plain text of an HTML fragment, paragraphs kept as line breaks."""
+    if value is None:
+        return None
+    if "<" not in value:
+        text = html.unescape(value)
+    else:
+        import lxml.html
+        from lxml import etree
+
+        try:
+            doc = lxml.html.fragment_fromstring(value, create_parent="div")
+        except (etree.ParserError, ValueError):
+            text = re.sub(r"<[^>]+>", " ", value)
+            text = html.unescape(text)
+        else:
+            for bad in doc.xpath("//script|//style"):
+                bad.drop_tree()
+            for el in doc.iter():
+                if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+                    el.tail = "\n" + (el.tail or "")
+            text = doc.text_content()
+    lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return text or None
+
+
+def content_hash(title: str | None, body: str | None, canonical: str | None) -> str | None:
+    """Hash of the normalised text; without a body the URL joins in, so two bare headlines that
+    happen to match are not taken for one article."""
+    norm = lambda s: _WS.sub(" ", (s or "")).strip().lower()  # noqa: E731
+    t, b = norm(title), norm(body)
+    if not t and not b:
+        return None
+    key = f"{t}\n{b}" if b else f"{t}\n{canonical or ''}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def article_id(guid: str | None, canonical: str | None, chash: str | None) -> str | None:
+    if guid:
+        key = "guid:" + guid
+    elif canonical:
+        key = "url:" + canonical
+    elif chash:
+        key = "hash:" + chash
+    else:
+        return None
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def iso_utc(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def struct_to_iso(st: time.struct_time) -> str:
+    return datetime.fromtimestamp(calendar.timegm(st), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(raw: str | None) -> str | None:
+    """A timestamp string (ISO 8601 or RFC 822) as UTC ISO; None when it cannot be read.
+    A value without an offset is taken as UTC."""
+    if not raw or not str(raw).strip():
+        return None
+    raw = str(raw).strip()
+    try:
+        return iso_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        return iso_utc(parsedate_to_datetime(raw))
+    except (TypeError, ValueError, IndexError):
+        pass
+    import feedparser
+
+    st = feedparser._parse_date(raw)  # the same date grammar feeds get
+    return struct_to_iso(st) if st else None
+
+
+@dataclass
+class StoreCounts:
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+
+    def add(self, other: "StoreCounts") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.duplicate += other.duplicate
+        self.skipped += other.skipped
+
+
+def finish_row(row: dict, now: str | None = None) -> dict | None:
+    """Fill the derived columns of an article row (canonical url, hash, id, timestamp source).
+    Returns None for a row with nothing to identify it."""
+    now = now or utcnow()
+    row["canonical_url"] = canonical_url(row.get("url"))
+    body = row.get("content") or row.get("summary")
+    row["content_hash"] = content_hash(row.get("title"), body, row["canonical_url"])
+    row["id"] = article_id(row.get("guid"), row["canonical_url"], row["content_hash"])
+    if row["id"] is None:
+        return None
+    if row.get("published_at"):
+        row.setdefault("timestamp_source", "feed")
+    else:
+        row["published_at"] = now
+        row["timestamp_source"] = "fetched"
+    return row
+
+
+def _find_existing(db: sqlite_utils.Database, row: dict) -> dict | None:
+    for key in UNIQUE_KEYS:
+        value = row.get(key)
+        if value:
+            found = db.execute(f"select * from articles where [{key}] = ?", [value]).fetchone()
+            if found:
+                cols = [d[0] for d in db.execute("select * from articles limit 0").description]
+                return dict(zip(cols, found))
+    hit = db.execute("select * from articles where id = ?", [row["id"]]).fetchone()
+    if hit:
+        cols = [d[0] for d in db.execute("select * from articles limit 0").description]
+        return dict(zip(cols, hit))
+    return None
+
+
+def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None = None) -> tuple[StoreCounts, list[str]]:
+    """Insert new articles, update changed ones in place, count the rest as duplicates.
+    Call inside `store.transaction(db)`. Returns the counts and the ids of new articles."""
+    now = now or utcnow()
+    counts = StoreCounts()
+    new_ids: list[str] = []
+    for row in rows:
+        existing = _find_existing(db, row)
+        if existing is None:
+            row = dict(row, first_seen_at=now, updated_at=now)
+            db["articles"].insert(row)
+            counts.new += 1
+            new_ids.append(row["id"])
+            continue
+        changes = {}
+        same_source = existing.get("feed_id") == row.get("feed_id") and existing.get("source") == row.get("source")
+        for col in CONTENT_FIELDS if same_source else ():
+            new = row.get(col)
+            if new is None or new == existing.get(col):
+                continue
+            if col == "content" and existing.get("full_text_status") == "ok":
+                continue  # content holds the page's full text; the feed's shorter text is not news
+            if col in ("published_at", "published_raw") and row.get("timestamp_source") == "fetched":
+                continue  # no date in the source: the first sighting stays the article's time
+            changes[col] = new
+        if changes and "published_at" in changes:
+            changes["timestamp_source"] = row.get("timestamp_source")
+        for key in UNIQUE_KEYS:
+            value = row.get(key)
+            if value and not existing.get(key):
+                taken = db.execute(f"select 1 from articles where [{key}] = ? and id != ?", [value, existing["id"]]).fetchone()
+                if not taken:
+                    changes[key] = value
+        if "content" in changes or "summary" in changes or "title" in changes:
+            body = changes.get("content", existing.get("content")) or changes.get("summary", existing.get("summary"))
+            h = content_hash(changes.get("title", existing.get("title")), body, existing.get("canonical_url"))
+            taken = h and db.execute("select 1 from articles where content_hash = ? and id != ?", [h, existing["id"]]).fetchone()
+            if h and not taken:
+                changes["content_hash"] = h
+        if any(c in changes for c in CONTENT_FIELDS):
+            changes["updated_at"] = now
+            db["articles"].update(existing["id"], changes)
+            counts.updated += 1
+        else:
+            if changes:
+                db["articles"].update(existing["id"], changes)
+            counts.duplicate += 1
+    return counts, new_ids

@@ -1,0 +1,297 @@
+"""`analyze fetch`: fetch feeds concurrently, parse, store articles, optionally fetch full text.
+
+Library entry point: `fetch_feeds(db, feeds, *, full_text=False, progress=False, config=None)`.
+Each feed's outcome (its fetch attempts, validators and articles) is written in one transaction,
+so a process killed at any moment leaves every feed either done or untouched; the next run
+completes the rest (conditional GET validators are stored together with the articles they
+describe, never ahead of them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+import sqlite_utils
+
+from analyzer import store
+from analyzer.collect.articles import StoreCounts, store_articles
+from analyzer.collect.feedlists import FeedSpec, check_url
+from analyzer.collect.http import Fetcher, HttpConfig, Response
+from analyzer.collect.parse import entries_to_rows, parse_feed
+from analyzer.errors import AnalyzerError
+
+PAGE_BATCH = 20
+
+
+@dataclass
+class Summary:
+    feeds: int = 0
+    feeds_ok: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    feeds_bozo: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_duplicate: int = 0
+    fetches: int = 0
+    errors: int = 0
+    full_text_ok: int = 0
+    full_text_failed: int = 0
+    elapsed_s: float = 0.0
+    failed: list = field(default_factory=list)
+
+    def add(self, c: StoreCounts) -> None:
+        self.articles_new += c.new
+        self.articles_updated += c.updated
+        self.articles_duplicate += c.duplicate
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["articles_per_s"] = round((self.articles_new + self.articles_updated + self.articles_duplicate) / self.elapsed_s, 1) if self.elapsed_s else None
+        return d
+
+    def line(self) -> str:
+        s = (
+            f"fetch: {self.feeds} feeds ({self.feeds_ok} ok, {self.feeds_not_modified} not modified, "
+            f"{self.feeds_failed} failed), articles {self.articles_new} new, {self.articles_updated} updated, "
+            f"{self.articles_duplicate} duplicate; {self.fetches} requests, {self.errors} errors, {self.elapsed_s:.1f}s"
+        )
+        if self.full_text_ok or self.full_text_failed:
+            s += f"; full text {self.full_text_ok} ok, {self.full_text_failed} not"
+        return s
+
+
+def _as_spec(f) -> FeedSpec:
+    if isinstance(f, FeedSpec):
+        return f
+    if isinstance(f, str):
+        return FeedSpec(check_url(f))
+    if isinstance(f, dict):
+        return FeedSpec(check_url(f["url"]), f.get("name"), tuple(f.get("tags") or ()))
+    raise AnalyzerError(f"not a feed: {f!r}")
+
+
+def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dict]:
+    """Upsert the feeds by URL; return their rows (with stored validators)."""
+    out = []
+    with store.transaction(db):
+        for s in specs:
+            row = db.execute("select id, etag, last_modified, name, tags from feeds where url = ?", [s.url]).fetchone()
+            if row is None:
+                fid = db["feeds"].insert({"url": s.url, "name": s.name, "tags": json.dumps(list(s.tags))}).last_pk
+                out.append({"id": fid, "url": s.url, "name": s.name, "etag": None, "last_modified": None})
+            else:
+                fid, etag, lm, name, tags = row
+                upd = {}
+                if s.name and s.name != name:
+                    upd["name"] = s.name
+                if s.tags and json.dumps(list(s.tags)) != tags:
+                    upd["tags"] = json.dumps(list(s.tags))
+                if upd:
+                    db["feeds"].update(fid, upd)
+                out.append({"id": fid, "url": s.url, "name": s.name or name, "etag": etag, "last_modified": lm})
+    return out
+
+
+def _fetch_rows(resp: Response, run_id: int | None, kind: str, feed_id=None, article_id=None) -> list[dict]:
+    return [
+        {
+            "run_id": run_id, "feed_id": feed_id, "article_id": article_id, "kind": kind, "url": a.url,
+            "final_url": a.final_url, "attempt": a.attempt, "started_at": a.started_at, "status": a.status,
+            "outcome": a.outcome, "bytes": a.bytes, "duration_ms": a.duration_ms, "error": a.error,
+        }
+        for a in resp.attempts
+    ]
+
+
+def process_feed_response(db, feed: dict, resp: Response, run_id, summary: Summary) -> list[str]:
+    """Parse one feed's response and write everything about it in one transaction.
+    Returns the ids of new articles."""
+    now = store.utcnow()
+    fetch_rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
+    feed_upd = {"last_fetched_at": now, "last_status": resp.status, "last_error": resp.error}
+    rows: list[dict] = []
+    failed = not resp.ok
+    if resp.ok and not resp.not_modified:
+        try:
+            parsed = parse_feed(resp.body, content_type=resp.headers.get("content-type"),
+                                base_url=resp.headers.get("content-location") or resp.final_url or feed["url"])
+        except Exception as exc:  # noqa: BLE001 - feedparser on hostile bytes; the feed is recorded as failed
+            parsed = None
+            err = f"parse failed: {type(exc).__name__}: {exc}"[:500]
+        else:
+            err = None if parsed.is_feed else f"not a feed ({parsed.bozo_reason or 'no feed elements'})"
+        if err:
+            failed = True
+            fetch_rows[-1].update(outcome="parse_error", error=err)
+            feed_upd["last_error"] = err
+        else:
+            rows = entries_to_rows(parsed, feed_id=feed["id"], source=feed.get("name") or feed["url"], now=now)
+            feed_upd.update(title=parsed.title, site_url=parsed.site_url, bozo=int(parsed.bozo),
+                            bozo_reason=parsed.bozo_reason, last_error=None)
+            if parsed.bozo:
+                summary.feeds_bozo += 1
+                fetch_rows[-1].update(outcome="bozo", error=f"kept {len(rows)} entries; {parsed.bozo_reason}"[:500])
+            feed_upd["etag"] = resp.headers.get("etag")
+            feed_upd["last_modified"] = resp.headers.get("last-modified")
+    elif resp.not_modified:
+        # A 304 may carry fresh validators; keep the old ones otherwise.
+        if resp.headers.get("etag"):
+            feed_upd["etag"] = resp.headers["etag"]
+        if resp.headers.get("last-modified"):
+            feed_upd["last_modified"] = resp.headers["last-modified"]
+    with store.transaction(db):
+        db["fetches"].insert_all(fetch_rows)
+        db["feeds"].update(feed["id"], feed_upd)
+        counts, new_ids = store_articles(db, rows, now) if rows else (StoreCounts(), [])
+    summary.fetches += len(fetch_rows)
+    summary.errors += sum(1 for r in fetch_rows if r["outcome"] not in ("ok", "not_modified", "bozo"))
+    summary.add(counts)
+    if failed:
+        summary.feeds_failed += 1
+        summary.failed.append({"url": feed["url"], "error": feed_upd["last_error"]})
+    elif resp.not_modified:
+        summary.feeds_not_modified += 1
+    else:
+        summary.feeds_ok += 1
+    return new_ids
+
+
+async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar) -> list[str]:
+    new_ids: list[str] = []
+    async with Fetcher(config) as fetcher:
+
+        async def one(feed):
+            return feed, await fetcher.get(feed["url"], etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+
+        tasks = [asyncio.create_task(one(f)) for f in feeds]
+        t0 = time.perf_counter()
+        for fut in asyncio.as_completed(tasks):
+            feed, resp = await fut
+            new_ids += process_feed_response(db, feed, resp, run_id, summary)
+            if bar is not None:
+                bar.update(1)
+                elapsed = time.perf_counter() - t0
+                bar.set_postfix(new=summary.articles_new, upd=summary.articles_updated, dup=summary.articles_duplicate,
+                                err=summary.feeds_failed, refresh=False)
+                bar.set_description(f"feeds ({summary.articles_new / elapsed if elapsed else 0:.0f} new art/s)", refresh=False)
+    return new_ids
+
+
+async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, summary: Summary, bar) -> None:
+    from analyzer.collect.fulltext import extract_page
+
+    # Politeness: pages go at most two at a time per host.
+    page_config = HttpConfig(**{**asdict(config), "per_host": min(config.per_host, 2)})
+    targets = []
+    for aid in article_ids:
+        row = db.execute("select id, url, summary, timestamp_source from articles where id = ?", [aid]).fetchone()
+        if row and row[1] and row[1].startswith(("http://", "https://")):
+            targets.append(row)
+    pending: list[tuple] = []
+
+    def flush():
+        with store.transaction(db):
+            for (aid, url, summ, ts_source), resp, page in pending:
+                db["fetches"].insert_all(_fetch_rows(resp, run_id, "page", article_id=aid))
+                upd = {"full_text_status": page.status, "full_text_error": page.error, "updated_at": store.utcnow()}
+                if page.status in ("ok", "truncated") and page.text:
+                    upd["content"] = page.text
+                if page.language:
+                    upd["language"] = page.language.lower()
+                if ts_source == "fetched" and page.published_at:
+                    upd.update(published_at=page.published_at, published_raw=page.published_raw, timestamp_source="page")
+                db["articles"].update(aid, upd)
+                summary.fetches += len(resp.attempts)
+                if page.status == "ok":
+                    summary.full_text_ok += 1
+                else:
+                    summary.full_text_failed += 1
+        pending.clear()
+
+    async with Fetcher(page_config) as fetcher:
+
+        async def one(t):
+            return t, await fetcher.get(t[1])
+
+        for fut in asyncio.as_completed([asyncio.create_task(one(t)) for t in targets]):
+            t, resp = await fut
+            from analyzer.collect.fulltext import PageText
+
+            if resp.ok:
+                page = extract_page(resp.body, resp.final_url or t[1], status=resp.status, summary=t[2])
+            elif resp.status in (401, 402, 403):
+                page = extract_page(b"", t[1], status=resp.status)
+            else:
+                page = PageText("failed", error=resp.error or "fetch failed")
+            pending.append((t, resp, page))
+            if bar is not None:
+                bar.update(1)
+            if len(pending) >= PAGE_BATCH:
+                flush()
+    if pending:
+        flush()
+
+
+def fetch_feeds(
+    db: sqlite_utils.Database,
+    feeds: list,
+    *,
+    full_text: bool = False,
+    progress: bool = False,
+    config: HttpConfig | None = None,
+    arguments: dict | None = None,
+) -> dict:
+    """Fetch `feeds` (FeedSpec, URL strings or {"url","name","tags"} dicts) into `db`.
+
+    Records a `runs` row (command "fetch"); returns the summary counts as a dict: feeds,
+    feeds_ok, feeds_not_modified, feeds_failed, feeds_bozo, articles_new/updated/duplicate,
+    fetches, errors, full_text_ok/failed, elapsed_s, articles_per_s, failed (url + error).
+    """
+    specs = [_as_spec(f) for f in feeds]
+    if not specs:
+        raise AnalyzerError("no feeds to fetch (the feed list is empty or no feed has the given tag)")
+    config = config or HttpConfig.from_env()
+    args = arguments if arguments is not None else {"feeds": [s.url for s in specs], "full_text": full_text}
+    summary = Summary(feeds=len(specs))
+    t0 = time.perf_counter()
+    with store.record_run(db, "fetch", args, libraries=("httpx", "feedparser", "trafilatura")) as run:
+        rows = register_feeds(db, specs)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(rows), unit="feed", desc="feeds", dynamic_ncols=True)
+        try:
+            new_ids = asyncio.run(_fetch_all(db, rows, config, run.id, summary, bar))
+        finally:
+            if bar is not None:
+                bar.close()
+        if full_text:
+            # Pages of this run's new articles plus any left over by an interrupted earlier run.
+            feed_ids = [r["id"] for r in rows]
+            marks = ",".join("?" * len(feed_ids))
+            left = [r[0] for r in db.execute(
+                f"select id from articles where full_text_status is null and feed_id in ({marks})", feed_ids)]
+            ids = list(dict.fromkeys(new_ids + left))
+            bar = None
+            if progress and ids:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(ids), unit="page", desc="full text", dynamic_ncols=True)
+            try:
+                asyncio.run(_full_text(db, ids, config, run.id, summary, bar))
+            finally:
+                if bar is not None:
+                    bar.close()
+        summary.elapsed_s = round(time.perf_counter() - t0, 3)
+        run.counts = {k: v for k, v in summary.as_dict().items() if k != "failed"}
+    return summary.as_dict()
+
+
+def summary_line(summary: dict) -> str:
+    s = Summary(**{k: v for k, v in summary.items() if k in Summary.__dataclass_fields__})
+    return s.line()

@@ -1,0 +1,99 @@
+"""Feed parsing with feedparser, from the bytes we fetched (never from a URL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analyzer.collect.articles import finish_row, html_to_text, parse_timestamp, struct_to_iso
+
+
+@dataclass
+class ParsedFeed:
+    title: str | None
+    site_url: str | None
+    language: str | None
+    entries: list = field(default_factory=list)
+    bozo: bool = False
+    bozo_reason: str | None = None
+    is_feed: bool = True
+
+
+def parse_feed(body: bytes, *, content_type: str | None = None, base_url: str | None = None) -> ParsedFeed:
+    """Parse feed bytes. A broken ("bozo") feed keeps whatever entries feedparser still got;
+    `is_feed` is False when the document yields neither a feed format nor any entry."""
+    import feedparser
+
+    headers = {}
+    if content_type:
+        headers["content-type"] = content_type
+    if base_url:
+        headers["content-location"] = base_url
+    # We keep plain text, so feedparser's HTML sanitiser only costs time.
+    d = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    reason = None
+    if d.get("bozo"):
+        exc = d.get("bozo_exception")
+        reason = f"{type(exc).__name__}: {exc}".strip() if exc is not None else "malformed feed"
+        reason = " ".join(reason.split())[:500]
+    feed = d.get("feed", {})
+    return ParsedFeed(
+        title=feed.get("title"),
+        site_url=feed.get("link"),
+        language=feed.get("language"),
+        entries=list(d.get("entries", [])),
+        bozo=bool(d.get("bozo")),
+        bozo_reason=reason,
+        is_feed=bool(d.get("version")) or bool(d.get("entries")),
+    )
+
+
+def _entry_text(entry) -> tuple[str | None, str | None, str | None]:
+    """(summary, content, language) as plain text."""
+    content_html = None
+    language = None
+    for c in entry.get("content") or []:
+        value = c.get("value")
+        if value and (content_html is None or len(value) > len(content_html)):
+            content_html = value
+            language = c.get("language") or language
+    summary = html_to_text(entry.get("summary"))
+    content = html_to_text(content_html)
+    if content and summary and content == summary:
+        content = None
+    if not language:
+        detail = entry.get("summary_detail") or entry.get("title_detail") or {}
+        language = detail.get("language")
+    return summary, content, language
+
+
+def entries_to_rows(parsed: ParsedFeed, *, feed_id: int | None, source: str | None, now: str) -> list[dict]:
+    rows = []
+    for e in parsed.entries:
+        summary, content, language = _entry_text(e)
+        raw = e.get("published") or e.get("updated") or e.get("created")
+        st = e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed")
+        published_at = struct_to_iso(st) if st else parse_timestamp(raw)
+        guid = e.get("id") or e.get("guid")
+        row = {
+            "feed_id": feed_id,
+            "source": source,
+            "url": e.get("link"),
+            "guid": guid.strip() if isinstance(guid, str) and guid.strip() else None,
+            "title": html_to_text(e.get("title")),
+            "author": e.get("author"),
+            "summary": summary,
+            "content": content,
+            "language": (language or parsed.language or None),
+            "published_at": published_at,
+            "published_raw": raw,
+        }
+        if row["language"]:
+            row["language"] = row["language"].strip().lower()
+        row = finish_row(row, now)
+        if row is not None:
+            rows.append(row)
+    # Dedupe within one document too (same guid twice, say): last one wins.
+    seen: dict[str, dict] = {}
+    for r in rows:
+        seen[r["id"]] = r
+    return list(seen.values())
