@@ -1,0 +1,80 @@
+"""`analyze serve`: Datasette on the analyzer database, with the project's metadata and plugins.
+
+datasette_metadata.json names the database "analyzer" (a placeholder); Datasette names a
+database after its file's stem, so the metadata is rewritten for the file being served.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analyzer.errors import AnalyzerError
+from analyzer.paths import REPO_DIR
+
+METADATA_FILE = REPO_DIR / "datasette_metadata.json"
+PLACEHOLDER = "analyzer"
+DASHBOARD = "narratives"
+SETTINGS = {"sql_time_limit_ms": "5000", "facet_time_limit_ms": "500", "default_page_size": "100"}
+
+
+def database_name(db_path: str | Path) -> str:
+    return Path(db_path).stem
+
+
+def load_metadata(db_name: str, path: str | Path = METADATA_FILE) -> dict[str, Any]:
+    """The shipped metadata with the placeholder database renamed to `db_name`."""
+    path = Path(path)
+    try:
+        meta = json.loads(path.read_text())
+    except OSError as exc:
+        raise AnalyzerError(f"{path}: cannot read the Datasette metadata ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise AnalyzerError(f"{path}: invalid JSON ({exc})") from None
+    dbs = meta.get("databases", {})
+    if PLACEHOLDER in dbs:
+        dbs[db_name] = dbs.pop(PLACEHOLDER)
+    for dashboard in meta.get("plugins", {}).get("datasette-dashboards", {}).values():
+        for item in [*dashboard.get("charts", {}).values(), *dashboard.get("filters", {}).values()]:
+            if item.get("db") == PLACEHOLDER:
+                item["db"] = db_name
+    return meta
+
+
+def urls(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> dict[str, str]:
+    base = f"http://{host}:{port}/"
+    return {"home": base, "database": base + database_name(db_path), "dashboard": f"{base}-/dashboards/{DASHBOARD}"}
+
+
+def datasette_args(db_path: str | Path, metadata_path: str | Path, host: str, port: int) -> list[str]:
+    args = ["serve", str(db_path), "--metadata", str(metadata_path), "--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, value]
+    return args
+
+
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run Datasette on `db_path` until interrupted (blocks); prints the URLs first."""
+    from analyzer import store
+
+    db_path = Path(db_path)
+    db = store.open_db(db_path, create=False)  # brings an older file's schema up to date first
+    db.conn.close()
+    from datasette import cli as datasette_cli
+
+    with tempfile.TemporaryDirectory(prefix="analyze-serve-") as tmp:
+        meta_path = Path(tmp) / "metadata.json"
+        meta_path.write_text(json.dumps(load_metadata(database_name(db_path))))
+        u = urls(db_path, host, port)
+        click.echo(f"Serving {db_path} at {u['home']}")
+        click.echo(f"  tables and canned queries: {u['database']}")
+        click.echo(f"  dashboard:                 {u['dashboard']}")
+        click.echo("Press Ctrl-C to stop.", err=True)
+        try:
+            datasette_cli.cli.main(datasette_args(db_path, meta_path, host, port), standalone_mode=False)
+        except KeyboardInterrupt:
+            pass
