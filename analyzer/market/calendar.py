@@ -30,7 +30,7 @@ def get_calendar():
 def _arrays() -> tuple[np.ndarray, np.ndarray]:
     cal = get_calendar()
     sessions = np.array([d.date().isoformat() for d in cal.sessions])
-    closes = cal.closes.values.astype("datetime64[ns]").astype(np.int64)  # UTC ns
+    closes = cal.closes.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").astype(np.int64)  # UTC ns
     return sessions, closes
 
 

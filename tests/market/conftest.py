@@ -43,3 +43,16 @@ def priced_db(db):
 
     load_prices(db, source="bundled")
     return db
+
+
+@pytest.fixture
+def claims_adder():
+    """The add_claims helper (importlib mode: test modules cannot import conftest)."""
+    return add_claims
+
+
+@pytest.fixture
+def shared_prices():
+    if not (SHARED_PRICES / "IWM.csv").exists():
+        pytest.skip(f"shared price files absent ({SHARED_PRICES.resolve()})")
+    return SHARED_PRICES
