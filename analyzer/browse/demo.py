@@ -11,6 +11,7 @@ import json
 import shutil
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any, Callable
 
@@ -45,7 +46,10 @@ def _stage(target: str) -> Callable | None:
         if exc.name and module.startswith(exc.name):
             return None
         raise
-    return getattr(mod, name, None)
+    fn = getattr(mod, name, None)
+    if isinstance(fn, types.ModuleType):  # a submodule of the same name shadows the package's function
+        fn = getattr(fn, name, None)
+    return fn if callable(fn) else None
 
 
 def browse_command(db_path: str | Path) -> str:
