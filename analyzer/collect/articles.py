@@ -131,9 +131,12 @@ def parse_timestamp(raw: str | None) -> str | None:
         return iso_utc(parsedate_to_datetime(raw))
     except (TypeError, ValueError, IndexError):
         pass
-    import feedparser
+    from feedparser.datetimes import _parse_date  # the same date grammars feeds get
 
-    st = feedparser._parse_date(raw)  # the same date grammar feeds get
+    try:
+        st = _parse_date(raw)
+    except (ValueError, OverflowError, TypeError):
+        st = None
     return struct_to_iso(st) if st else None
 
 
