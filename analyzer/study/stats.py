@@ -136,7 +136,9 @@ def lead_lag(x, daily, *, target, max_lag=MAX_LAG) -> tuple[list[dict], dict]:
     fit = ols_hac(x, shifted(daily, peak), maxlags=1)
     rows.append(_row("lead_lag", target, peak, "peak_lag", peak, rows[0]["n"]))
     if fit:
-        rows.append(_row("lead_lag", target, peak, "beta_at_peak", fit["beta"], fit["n"], fit["ci"], fit["p"]))
+        # the peak was picked as the strongest of len(corr) lags: Bonferroni-adjust its p-value
+        p_adj = min(1.0, fit["p"] * len(corr))
+        rows.append(_row("lead_lag", target, peak, "beta_at_peak", fit["beta"], fit["n"], fit["ci"], p_adj))
     return rows, corr
 
 
