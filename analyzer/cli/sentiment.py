@@ -1,0 +1,187 @@
+"""`analyze sentiment`, `analyze train`, `analyze eval`: sentence sentiment, training, evaluation."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from analyzer.errors import AnalyzerError
+
+model_option = click.option(
+    "--model", "model_name", default="default", show_default=True,
+    help="'default' (the shipped model), 'vader', or a local model directory "
+         "(a trained artifact or any Hugging Face sequence-classification model).",
+)
+labels_option = click.option(
+    "--labels", default=None,
+    help="For a local HF model whose id2label names are not sentiment words: its labels in id "
+         "order, e.g. 'positive,negative,neutral'.",
+)
+
+CHUNK = 1024  # lines scored per model call, so a huge input streams in bounded memory
+
+
+def _read_input(source: str) -> str:
+    """Text of FILE or stdin; a clear error for binary data."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(source, "rb") as fh:
+                data = fh.read()
+    except OSError as exc:
+        raise AnalyzerError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    name = "standard input" if source == "-" else source
+    if b"\x00" in data[:65536]:
+        raise AnalyzerError(f"{name}: looks like binary data, not text (NUL bytes)")
+    text = data.decode("utf-8", errors="replace")
+    sample = text[:65536]
+    if sample and sample.count("\ufffd") > 0.1 * len(sample):
+        raise AnalyzerError(f"{name}: looks like binary data, not UTF-8 text")
+    return text
+
+
+def _records(text: str, jsonl: bool, name: str):
+    """(id, text) pairs: plain text = one sentence per line, id = line number (blank lines skipped)."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if not jsonl:
+            yield n, line.strip()
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            raise AnalyzerError(f"{name}: line {n}: not valid JSON") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise AnalyzerError(f'{name}: line {n}: expected an object with a "text" string')
+        yield obj.get("id", n), obj["text"]
+
+
+@click.command("sentiment")
+@click.argument("source", default="-", metavar="[FILE|-]")
+@click.option("--jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}.')
+@model_option
+@labels_option
+@click.option("--batch-size", default=64, show_default=True)
+def sentiment(source, jsonl, model_name, labels, batch_size):
+    """Sentence-level sentiment: one JSON line {"id","label","score","probs"} per input line.
+
+    score = P(positive) - P(negative), in [-1, 1]."""
+    from analyzer.nlp.model import LABELS, MAX_CHARS, load_model
+
+    name = "standard input" if source == "-" else source
+    records = list(_records(_read_input(source), jsonl, name))
+    model = load_model(model_name, labels=labels)  # a bad --model fails even on empty input
+    if not records:
+        click.echo(f"{name}: no input lines; nothing to score", err=True)
+        return
+    long = sum(1 for _, t in records if len(t) > MAX_CHARS)
+    if long:
+        click.echo(f"warning: {long} line(s) longer than {MAX_CHARS} characters: only their "
+                   "beginning is scored (split long text into sentences)", err=True)
+    out = sys.stdout
+    for s in range(0, len(records), CHUNK):
+        chunk = records[s : s + CHUNK]
+        pred = model.predict([t for _, t in chunk], batch_size=batch_size)
+        for (rid, _), p in zip(chunk, pred.probs):
+            row = {
+                "id": rid,
+                "label": LABELS[int(p.argmax())],
+                "score": round(float(p[2] - p[0]), 4),
+                "probs": {lab: round(float(v), 4) for lab, v in zip(LABELS, p)},
+            }
+            out.write(json.dumps(row) + "\n")
+    out.flush()
+
+
+@click.command("train")
+@click.option("--only", type=click.Choice(["all", "sentiment", "stance"]), default="all", show_default=True,
+              help="Train only the sentiment model or only the stance head (on the current sentiment model).")
+@click.option("--data", "data", multiple=True,
+              help="Data set to train on (repeatable): phrasebank, twitter, sentfin, fiqa. "
+                   "Default: phrasebank, twitter, sentfin.")
+@click.option("--exclude", multiple=True, help="Leave a data set out (e.g. --exclude phrasebank for non-commercial licence reasons).")
+@click.option("--method", type=click.Choice(["lora", "frozen"]), default="lora", show_default=True,
+              help="lora: fine-tune the encoder with low-rank adapters; frozen: logistic-regression head only.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder for the sentiment artifact (default: models/sentiment).")
+@click.option("--seed", default=13, show_default=True)
+@click.option("--epochs", default=None, type=float)
+@click.option("--max-steps", default=None, type=int, help="Stop after this many optimiser steps (smoke tests).")
+@click.option("--limit", default=None, type=int, help="Use only this many training rows (smoke tests).")
+@click.option("--threads", default=2, show_default=True, help="torch threads.")
+@click.option("--eval/--no-eval", "do_eval", default=True, show_default=True,
+              help="Evaluate on the dev splits afterwards and write dev_metrics.json.")
+def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, threads, do_eval):
+    """Train the shipped sentiment model (and then the stance head) from ../shared/data. Seeded."""
+    import importlib
+    from pathlib import Path
+
+    from analyzer.nlp import datasets
+    from analyzer.nlp.model import default_model_dir
+
+    out = Path(out_dir) if out_dir else default_model_dir()
+    t0 = time.time()
+    if only in ("all", "sentiment"):
+        from analyzer.nlp.train_sentiment import TrainConfig, train_sentiment
+
+        names = tuple(data) or datasets.DEFAULT_TRAIN
+        bad = [n for n in names + tuple(exclude) if n not in datasets.ALL_DATASETS]
+        if bad:
+            raise AnalyzerError(f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(datasets.ALL_DATASETS)}")
+        names = tuple(n for n in names if n not in exclude)
+        cfg = TrainConfig(data=names, method=method, seed=seed, threads=threads,
+                          max_steps=max_steps, limit=limit)
+        if epochs is not None:
+            cfg.epochs = epochs
+        log = lambda msg: click.echo(msg, err=True)  # noqa: E731
+        train_sentiment(out, cfg, log=log)
+        if do_eval:
+            from analyzer.nlp.evaluate import write_dev_metrics
+
+            click.echo(write_dev_metrics(out), err=True)
+    if only in ("all", "stance"):
+        try:
+            mod = importlib.import_module("analyzer.nlp.train_stance")
+        except ModuleNotFoundError as exc:
+            if exc.name != "analyzer.nlp.train_stance":
+                raise
+            click.echo("stance training not available in this build; skipped", err=True)
+        else:
+            from analyzer.nlp.model import load_model
+            from analyzer.paths import MODELS_DIR
+
+            model = load_model(str(out) if out_dir else None)
+            mod.train_stance(model, MODELS_DIR / "stance", seed)
+    click.echo(f"train: done in {time.time() - t0:.0f} s")
+
+
+@click.command("eval")
+@click.argument("csv_path", metavar="FILE.csv", required=False)
+@click.option(
+    "--model", "models", multiple=True,
+    help="Model to evaluate (repeatable to compare side by side): default, vader, or a local directory.")
+@labels_option
+@click.option("--dev", "dev", is_flag=True, help="Evaluate on the dev splits of ../shared/data instead of a file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def eval_(csv_path, models, labels, dev, as_json):
+    """Accuracy, macro-F1 and confusion matrix of one or more models on FILE.csv (columns text,label)."""
+    from analyzer.nlp.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
+    from analyzer.nlp.model import load_model
+
+    if not csv_path and not dev:
+        raise AnalyzerError("give FILE.csv (columns text,label) or --dev")
+    loaded = [load_model(m, labels=labels) for m in (models or ("default",))]
+    if dev:
+        results = evaluate_dev_sets(loaded)
+    else:
+        texts, gold = read_labelled_csv(csv_path)
+        results = {csv_path: [evaluate(m, texts, gold) for m in loaded]}
+    if as_json:
+        click.echo(json.dumps({k: [r.as_dict() for r in v] for k, v in results.items()}, indent=2))
+        return
+    click.echo("\n\n".join(format_results(v, title=f"== {k}") for k, v in results.items()))

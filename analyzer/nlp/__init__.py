@@ -1,0 +1,1 @@
+"""Language models: the sentiment encoder, baselines, training and evaluation."""

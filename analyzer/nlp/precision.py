@@ -1,0 +1,48 @@
+"""Pick the inference precision at run time: bf16 where the CPU does it natively, else fp32.
+
+bf16 matmuls are fast only with AMX or AVX512-BF16; elsewhere torch emulates them and they
+are slower than fp32, so the choice depends on the machine, not on a setting in the repo.
+`ANALYZE_PRECISION=fp32|bf16` overrides the detection.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_supports_bf16() -> bool:
+    if any(f in _cpu_flags() for f in _BF16_FLAGS):
+        return True
+    try:  # non-Linux: ask torch which ISA its kernels were dispatched for
+        import torch
+
+        cap = torch.backends.cpu.get_cpu_capability()
+        return "AVX512" in cap.upper() and "BF16" in cap.upper() or "AMX" in cap.upper()
+    except Exception:
+        return False
+
+
+def choose_precision() -> str:
+    """"bf16" or "fp32"."""
+    forced = os.environ.get("ANALYZE_PRECISION", "").strip().lower()
+    if forced in ("fp32", "float32"):
+        return "fp32"
+    if forced in ("bf16", "bfloat16"):
+        return "bf16"
+    return "bf16" if cpu_supports_bf16() else "fp32"

