@@ -1,0 +1,124 @@
+"""`analyze score` and `analyze extract`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
+from analyzer.errors import AnalyzerError
+
+model_option = click.option(
+    "--model",
+    "model",
+    default=None,
+    metavar="NAME_OR_PATH",
+    help="Sentiment model: the shipped default, 'vader', 'rules' (no model: stance from cues, no sentiment) "
+    "or a local Hugging Face model directory.",
+)
+themes_option = click.option(
+    "--themes",
+    "themes_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Theme definitions file (default: models/themes.yml, or $ANALYZE_MODELS_DIR/themes.yml).",
+)
+theme_option = click.option("--theme", "theme_names", multiple=True, help="Only this theme (repeatable).")
+
+
+@click.command("score")
+@db_option
+@model_option
+@themes_option
+@theme_option
+@click.option("--rescore", is_flag=True, help="Redo articles already scored with the current versions.")
+@click.option("--batch-size", default=32, show_default=True, help="Articles per transaction.")
+@click.option("--limit", type=int, default=None, help="Score at most this many articles.")
+@json_option
+def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, as_json):
+    """Extract claims from stored articles not yet scored with the current model and theme versions."""
+    from analyzer import store
+    from analyzer.nlp.scoring import score_articles
+
+    db = store.open_db(db_path)
+    args = {"model": model, "themes": themes_path, "theme": list(theme_names), "rescore": rescore, "limit": limit}
+    with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
+        summary = score_articles(
+            db,
+            model=model,
+            rescore=rescore,
+            batch_size=batch_size,
+            progress=is_interactive(),
+            themes_path=themes_path,
+            theme_names=list(theme_names) or None,
+            limit=limit,
+        )
+        run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
+        run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
+    emit_summary(
+        summary,
+        as_json,
+        f"scored {summary['articles']} articles ({summary['skipped']} already scored): "
+        f"{summary['claims']} claims from {summary['candidates']} candidate sentences",
+    )
+
+
+def _read_input(src: str) -> tuple[str, bytes]:
+    if src == "-":
+        return "<stdin>", sys.stdin.buffer.read()
+    try:
+        with open(src, "rb") as fh:
+            return src, fh.read()
+    except OSError as exc:
+        raise AnalyzerError(f"{src}: cannot read ({exc.strerror})") from None
+
+
+@click.command("extract")
+@click.argument("src", default="-", metavar="[FILE|-]")
+@click.option("--jsonl", "jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}; claims carry the id.')
+@model_option
+@themes_option
+@theme_option
+@click.option("--batch-size", default=64, show_default=True, help="Texts per model batch.")
+def extract(src, jsonl, model, themes_path, theme_names, batch_size):
+    """Claims from ad-hoc text (no database): one JSON line per claim."""
+    from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english, validate_theme_names
+
+    validate_theme_names(theme_names, themes_path)
+    name, data = _read_input(src)
+    if not data.strip():
+        click.echo(f"{name}: empty input, no claims", err=True)
+        return
+    if looks_binary(data):
+        raise AnalyzerError(f"{name}: looks like binary data, not text")
+    text = data.decode("utf-8", errors="replace")
+    items: list[tuple[object, str]] = []
+    if jsonl:
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AnalyzerError(f"{name}: line {n}: not JSON ({exc.msg})") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise AnalyzerError(f'{name}: line {n}: expected an object with a "text" string')
+            items.append((obj.get("id"), obj["text"]))
+    else:
+        items.append((None, text))
+    if not any(looks_english(t) for _, t in items):
+        click.echo(f"{name}: text does not look like English; no claims expected", err=True)
+    ex = ClaimExtractor(model, themes_path=themes_path, theme_names=list(theme_names) or None, batch_size=batch_size)
+    out = click.get_text_stream("stdout")
+    n_claims = 0
+    for s in range(0, len(items), 256):  # bounded memory for big JSONL inputs
+        batch = items[s : s + 256]
+        claims, _ = ex.extract([t for _, t in batch])
+        for (item_id, _), cl in zip(batch, claims):
+            for c in cl:
+                out.write(json.dumps({"id": item_id, **c}, ensure_ascii=False) + "\n")
+                n_claims += 1
+    if n_claims == 0:
+        click.echo(f"{name}: no claims found", err=True)

@@ -1,0 +1,44 @@
+"""Sentences that are page furniture, not commentary: they never become claims."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS = [
+    # disclaimers
+    r"\bnot (?:intended as |to be construed as |)(?:investment|financial|tax|legal) advice\b",
+    r"\bfor (?:informational|information|educational) purposes only\b",
+    r"\bpast performance (?:is|does) not\b",
+    r"\bdisclosure\s*:",
+    r"\bdisclaimer\b",
+    r"\ball rights reserved\b",
+    r"©|\(c\)\s*\d{4}|\bcopyright\b",
+    r"\bthe views (?:and opinions )?expressed\b.*\b(?:author|do not)\b",
+    r"\b(?:has|have) no (?:position|positions) in\b|\bno (?:stock|business) relationship\b",
+    r"\bconsult (?:a|your) (?:financial|investment) (?:adviser|advisor|professional)\b",
+    r"\bforward-looking statements\b.*\b(?:risks|uncertainties|safe harbor)\b|\bsafe harbor\b",
+    # cookie banners and site chrome
+    r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|\baccept (?:all )?cookies\b",
+    r"\bprivacy policy\b|\bterms of (?:use|service)\b",
+    r"\b(?:sign up|subscribe) (?:for|to) (?:our|the)\b|\bnewsletter\b|\bcreate (?:a |your )?free account\b",
+    r"\bclick here\b|\bread more\b|\bcontinue reading\b|\bsee also\s*:|\bfollow us on\b|\bshare this (?:article|story)\b",
+    r"^\s*(?:related|related articles|related stories|related coverage|more from|recommended|trending|most read|also read|watch|listen)\b\s*[:|-]?",
+    r"\bthe post\b.*\bappeared first on\b",
+    # bylines and credits
+    r"^\s*by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|-]|and\b|$)",
+    r"\b(?:reporting|editing|writing|additional reporting|compiled) by\b",
+    r"\b(?:photo|photograph|image|illustration|video)(?: credit)?\s*:|\bcredit\s*:",
+    r"\b(?:getty images|reuters/|ap photo|afp via getty|bloomberg via getty|shutterstock|istock)\b",
+    r"\bstaff (?:writer|reporter)\b|\bcontributed to this (?:report|article)\b",
+    r"^\s*(?:updated|published|posted)\s*(?:on|at)?\s*:?\s*(?:\w+\s+\d{1,2},?\s+\d{4}|\d{1,2}:\d{2})",
+]
+_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I | re.M)
+_URLISH = re.compile(r"https?://\S+|www\.\S+")
+
+
+def is_boilerplate(sentence: str) -> bool:
+    if _RE.search(sentence):
+        return True
+    # mostly links
+    links = sum(len(m) for m in _URLISH.findall(sentence))
+    return links > 0 and links >= 0.5 * len(sentence.strip())
