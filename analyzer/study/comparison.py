@@ -83,9 +83,10 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run
             all_rows += rows
             summary["targets"][target.name] = _target_summary(rows)
             if not rows:
+                n_valid = int((~np.isnan(xx)).sum())
                 summary["skipped"].append(
-                    f"{target.name}: too little data for any statistic ({int((counts > 0).sum())} sessions with claims, "
-                    f"need at least {stats.MIN_PAIRS})")
+                    f"{target.name}: too little data for any statistic ({n_valid} sessions with claims and a {signal} value, "
+                    f"need at least {stats.MIN_PAIRS} with returns)")
             elif not any(r["analysis"] == "event_study" for r in rows):
                 summary["skipped"].append(f"{target.name}: event study skipped (fewer than "
                                           f"{stats.MIN_EVENTS} sessions in the top or bottom decile)")

@@ -178,9 +178,17 @@ def event_study(x, levels, *, target, horizons, eligible=None, window=EVENT_WIND
         rows.append(_row("event_study", target, h, "car_top_minus_bottom", a.mean() - b.mean(), len(a) + len(b), p=p))
         rows.append(_row("event_study", target, h, "car_top", a.mean(), len(a)))
         rows.append(_row("event_study", target, h, "car_bottom", b.mean(), len(b)))
-    curves = {"k": ks.tolist(), "top": np.nanmean(pt, axis=0).tolist(), "bottom": np.nanmean(pb, axis=0).tolist(),
+    curves = {"k": ks.tolist(), "top": _column_means(pt), "bottom": _column_means(pb),
               "n_top": int(len(top)), "n_bottom": int(len(bottom))}
     return rows, curves
+
+
+def _column_means(a) -> list:
+    """Column means ignoring NaN; NaN for a column with no value (no RuntimeWarning)."""
+    ok = ~np.isnan(a)
+    n = ok.sum(axis=0)
+    sums = np.where(ok, a, 0.0).sum(axis=0)
+    return [float(s / k) if k else float("nan") for s, k in zip(sums, n)]
 
 
 def analyze(x, levels, *, target, horizons, seed=0, n_boot=400, eligible=None) -> tuple[list[dict], dict]:
