@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import timedelta
 
 from analyzer import store
 from analyzer.errors import AnalyzerError
@@ -69,14 +70,25 @@ def _load_claims(db) -> list[dict]:
 
 def _align(db, theme_set, names, window, horizons) -> dict:
     claims = _load_claims(db)
-    dated = [c for c in claims if c["published_at"]]
-    skipped = {"no_published_at": len(claims) - len(dated), "after_calendar": 0}
+    skipped = {"no_published_at": 0, "bad_published_at": 0, "outside_calendar": 0}
+    dated = []
+    for c in claims:
+        if not c["published_at"]:
+            skipped["no_published_at"] += 1
+            continue
+        try:
+            c["published_dt"] = calendar.parse_utc(c["published_at"])
+        except AnalyzerError:
+            skipped["bad_published_at"] += 1  # recorded, not fatal: one bad row must not stop the batch
+            continue
+        dated.append(c)
     sessions = calendar.sessions()
-    idx = calendar.event_session_index([c["published_at"] for c in dated])
+    first_close = calendar.session_close(sessions[0])
+    idx = calendar.event_session_index([c["published_dt"] for c in dated])
     aligned = []
     for c, i in zip(dated, idx):
-        if i < 0:
-            skipped["after_calendar"] += 1
+        if i < 0 or c["published_dt"] < first_close - timedelta(days=7):
+            skipped["outside_calendar"] += 1  # after its last session, or long before its first
             continue
         c["session_idx"] = int(i)
         c["event_session"] = str(sessions[i])

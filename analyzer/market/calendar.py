@@ -85,9 +85,6 @@ def event_session_index(published: list) -> np.ndarray:
     ns = np.array([((parse_utc(p) - _EPOCH) // _MICRO) * 1000 for p in published], dtype=np.int64)
     idx = np.searchsorted(closes, ns, side="right")
     idx[idx >= len(closes)] = -1
-    if len(ns) and ns.min() < closes[0] - 10 * 86400 * 10**9:
-        bad = published[int(np.argmin(ns))]
-        raise AnalyzerError(f"publication time {bad} is before the calendar's first session {CALENDAR_START}")
     return idx
 
 

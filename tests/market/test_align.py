@@ -174,3 +174,16 @@ def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
     assert "align: 1 claims aligned, 4 returns" in res.output
     res = CliRunner().invoke(main, ["align", "--db", path, "--themes", "moon_landing"])
     assert res.exit_code == 1 and "error: unknown theme 'moon_landing'" in res.output
+
+
+def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_adder):
+    claims_adder(priced_db, [
+        {"published_at": "2024-07-09T14:00:00Z", "theme": "short_squeeze", "stance": 1},
+        {"published_at": None, "theme": "short_squeeze", "stance": 1},
+        {"published_at": "last Tuesday", "theme": "short_squeeze", "stance": 1},
+        {"published_at": "1970-01-01T00:00:00Z", "theme": "short_squeeze", "stance": 1},
+    ])
+    summary = align(priced_db)
+    assert summary["claims_aligned"] == 1
+    assert summary["skipped"] == {"no_published_at": 1, "bad_published_at": 1, "outside_calendar": 1}
+    assert {r[0] for r in priced_db.execute("select distinct claim_id from claim_returns")} == {"a0:0:short_squeeze"}
