@@ -83,7 +83,7 @@ def build_demo(db_path: str | Path = "demo.db", out_dir: str | Path | None = Non
     from analyzer.themes import load_themes
 
     db_path = Path(db_path)
-    out_dir = Path(out_dir) if out_dir else db_path.with_name(f"{db_path.stem}_reports")
+    out_dir = Path(out_dir) if out_dir else db_path.parent / "reports" / db_path.stem
     db = store.open_db(db_path)
     _check_demo_db(db)
     report: dict[str, Any] = {"db": str(db_path), "stages": {}, "not_available": []}

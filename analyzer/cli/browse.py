@@ -20,7 +20,7 @@ def serve(db_path: str, host: str, port: int) -> None:
 
 @click.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default="demo.db", show_default=True, help="Database file to build or bring up to date (it must hold only sample data).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for the comparison reports [default: <db stem>_reports beside the database].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder for the comparison reports [default: reports/<db stem> beside the database].")
 def demo(db_path: str, out_dir: str | None) -> None:
     """Build a demo database offline from the bundled sample articles and prices, then print how to browse it."""
     from analyzer.browse.demo import build_demo

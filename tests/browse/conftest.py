@@ -1,17 +1,11 @@
-"""Fixtures for the browse tests: one demo database per session, a live `analyze serve`, Chromium.
-
-The demo database is built by `analyze demo`'s own function. If a stage has not landed in this
-build (build_demo reports it under "not_available"), the tables it would fill are filled here by
-a plain stand-in so the pages are still tested on real rows; `STANDINS` records what was filled
-and the tests print it, so a green run says which parts were the real stages.
-"""
+"""Fixtures for the browse tests: one demo database per session (built by `analyze demo`'s own
+function: real import, prices, sentiment model, align and compare), a live `analyze serve` on a
+free loopback port, and a headless Chromium driven over the DevTools protocol."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import socket
 import subprocess
 import sys
@@ -23,101 +17,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-STANDINS: list[str] = []
-
-THEME_WORDS = {
-    "small_cap_rotation": r"small[- ]caps?|russell 2000|smaller companies|rotation",
-    "short_squeeze": r"short (?:interest|sellers|covering|squeeze|bets|positions)|squeez|covering|shorts\b",
-    "rate_cuts": r"rate[- ]cuts?|\bcuts?\b|fed\b|federal reserve|yield|inflation|cpi",
-}
-UP = r"rall|jump|surge|rose|gain|outperform|cool|soft|dovish|cut|fell|covering|squeez|record"
-DOWN = r"lag|slump|tumbl|drop|hot|hawkish|higher for longer|fewer|worst|struggle|pared|building|rebuild"
-SAID = re.compile(r"said ([A-Z][a-z]+ [A-Z][a-z]+), [^.]*? at ([A-Z][A-Za-z ]+)")
-
-
-def _standin_claims(db) -> None:
-    """Keyword stand-in for `analyzer.nlp.scoring.score_articles` (used only while it is missing)."""
-    rows = []
-    for art in db.query("select id, content from articles"):
-        for i, sent in enumerate(re.split(r'(?<=[.!?])"?\s+(?=["A-Z])', art["content"] or "")):
-            low = sent.lower()
-            if "investment advice" in low or low.startswith(("related articles", "- ", "subscribe")):
-                continue
-            m = SAID.search(sent)
-            for theme, pat in THEME_WORDS.items():
-                if not re.search(pat, low):
-                    continue
-                up, down = len(re.findall(UP, low)), len(re.findall(DOWN, low))
-                stance = (up > down) - (down > up)
-                rows.append({
-                    "id": f"{art['id']}:{i}:{theme}", "article_id": art["id"], "sentence_index": i, "sentence": sent,
-                    "theme": theme, "stance": stance, "stance_prob": 0.7, "sentiment": 0.5 * stance,
-                    "label": {1: "positive", -1: "negative", 0: "neutral"}[stance],
-                    "certainty": "hedged" if re.search(r"\b(may|could|might|likely|probably|expect)", low) else "factual",
-                    "orientation": "forward" if re.search(r"\b(will|could|may|expect|should)", low) else "backward",
-                    "speaker": m.group(1) if m else None, "organisation": m.group(2).strip() if m else None,
-                    "model_version": "test-standin", "created_at": "2024-12-31T00:00:00Z",
-                })
-    db["claims"].insert_all(rows, pk="id", replace=True)
-    db["article_scores"].insert_all(
-        [{"article_id": a["id"], "model_version": "test-standin", "scored_at": "2024-12-31T00:00:00Z",
-          "claims": sum(r["article_id"] == a["id"] for r in rows)} for a in db.query("select id from articles")],
-        pk="article_id", replace=True)
-
-
-def _standin_study(db) -> None:
-    """Stand-in for `analyzer.study.compare`: one correlation row per theme/target/horizon."""
-    import numpy as np
-
-    rows = []
-    for r in db.query(
-        "select d.theme, r.target, r.horizon, group_concat(d.index_value) xs, group_concat(r.\"return\") ys "
-        "from daily_theme_index d join claim_returns r on r.theme = d.theme and r.event_session = d.session "
-        "and r.kind = 'forward' group by d.theme, r.target, r.horizon"
-    ):
-        xs = np.array([float(v) for v in r["xs"].split(",")])
-        ys = np.array([float(v) for v in r["ys"].split(",")])
-        value = float(np.corrcoef(xs, ys)[0, 1]) if len(xs) > 2 and xs.std() and ys.std() else None
-        rows.append({"theme": r["theme"], "analysis": "correlation", "target": r["target"], "horizon": r["horizon"],
-                     "statistic": "pearson_r (test stand-in)", "value": value, "n": len(xs), "created_at": "2024-12-31T00:00:00Z"})
-    db["study_results"].insert_all(rows)
-
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    from analyzer import store
     from analyzer.browse.demo import build_demo
 
     tmp = tmp_path_factory.mktemp("demo")
     path = tmp / "demo.db"
     lines: list[str] = []
     report = build_demo(path, out_dir=tmp / "reports", echo=lines.append)
-    missing = set(report["not_available"])
-    if "score" in missing:
-        from analyzer.browse.demo import _stage
-        from analyzer.themes import load_themes
-
-        db = store.open_db(path)
-        with store.transaction(db):
-            _standin_claims(db)
-        STANDINS.append("claims (keyword stand-in: analyzer.nlp.scoring not landed)")
-        # the later stages ran on no claims: run them again on the stand-in claims
-        align, compare = _stage("analyzer.align:align"), _stage("analyzer.study:compare")
-        if align:
-            align(db)
-        if compare:
-            for theme in load_themes().themes:
-                compare(db, theme, out_dir=tmp / "reports" / theme)
-        db.conn.close()
-    if "compare" in missing:
-        db = store.open_db(path)
-        with store.transaction(db):
-            _standin_study(db)
-        STANDINS.append("study_results (correlation stand-in: analyzer.study not landed)")
-        db.conn.close()
+    assert not report["not_available"], f"demo stages missing from this build: {report['not_available']}"
     report["lines"] = lines
     report["path"] = path
-    report["standins"] = list(STANDINS)
     return report
 
 

@@ -26,8 +26,6 @@ def test_demo_report_names_each_stage(demo):
     for stage in ("import", "prices", "score", "align", "compare"):
         assert re.search(rf"^  {stage} ", text, re.M), text
     assert demo["lines"][-1].strip().endswith(f"serve --db {demo['path']}")
-    if demo["standins"]:
-        print("stand-ins used for stages not landed yet:", *demo["standins"], sep="\n  ")
 
 
 def _tables_and_views(server):
