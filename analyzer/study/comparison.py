@@ -87,7 +87,13 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run
                 summary["skipped"].append(
                     f"{target.name}: too little data for any statistic ({n_valid} sessions with claims and a {signal} value, "
                     f"need at least {stats.MIN_PAIRS} with returns)")
-            elif not any(r["analysis"] == "event_study" for r in rows):
+            else:
+                for h in horizons:
+                    if not any(r["analysis"] == "ols_hac" and r["horizon"] == h for r in rows):
+                        summary["skipped"].append(
+                            f"{target.name}: OLS at horizon {h} skipped (Newey-West with {max(1, h)} lags needs at "
+                            f"least {stats.min_hac_pairs(max(1, h))} sessions with claims and returns)")
+            if rows and not any(r["analysis"] == "event_study" for r in rows):
                 summary["skipped"].append(f"{target.name}: event study skipped (fewer than "
                                           f"{stats.MIN_EVENTS} sessions in the top or bottom decile)")
     resolution_rows, resolution_tables = _resolution(db, theme, horizons, seed)

@@ -93,13 +93,18 @@ def _block_bootstrap_indices(n, block, n_boot, rng) -> np.ndarray:
     return idx
 
 
+def min_hac_pairs(maxlags: int) -> int:
+    """Newey-West errors with L lags are unreliable unless the sample is several times L."""
+    return max(MIN_PAIRS, 3 * maxlags + 10)
+
+
 def ols_hac(x, y, *, maxlags: int):
     """OLS y = a + b x with Newey-West (HAC) errors; None when too few pairs."""
     import statsmodels.api as sm
 
     a, b = _pairs(x, y)
     n = len(a)
-    if n < max(MIN_PAIRS, maxlags + 5) or _constant(a) or _constant(b):
+    if n < min_hac_pairs(maxlags) or _constant(a) or _constant(b):
         return None
     fit = sm.OLS(b, sm.add_constant(a)).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags, "use_correction": True})
     lo, hi = fit.conf_int()[1]

@@ -163,3 +163,18 @@ def test_unknown_theme_and_cli(planted_db, tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.splitlines()[-1])
     assert summary["report"].endswith("small_cap_rotation_report.html") and summary["targets"]["IWM-SPY"]["peak_lag"]["value"] == LAG
+
+
+def test_a_few_dozen_claims_give_short_horizon_stats_and_skip_unreliable_hac(priced_db, claims_adder):
+    sessions = calendar.sessions_between("2024-01-02", "2024-11-29")[::12][:20]
+    rng = np.random.default_rng(5)
+    claims_adder(priced_db, [{"published_at": f"{s}T15:00:00Z", "theme": "short_squeeze",
+                              "stance": int(rng.choice([-1, 1])), "stance_prob": float(rng.uniform(0.5, 1))}
+                             for s in sessions])
+    align(priced_db)
+    summary = compare(priced_db, "short_squeeze", n_boot=50)
+    assert summary["n_claim_sessions"] == 20
+    betas = {r["horizon"]: r for r in summary["results"] if r["statistic"] == "beta"}
+    assert set(betas) == {1} and betas[1]["n"] == 20  # 20 sessions: too few for 5 or 20 Newey-West lags
+    assert any("OLS at horizon 20 skipped" in s for s in summary["skipped"])
+    assert {r["horizon"] for r in summary["results"] if r["statistic"] == "pearson_r"} == {1, 5, 20}
