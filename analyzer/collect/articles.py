@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
-from analyzer.store import utcnow
+if TYPE_CHECKING:  # the store (and sqlite-utils) stay out of parse worker processes
+    import sqlite_utils
 
 # Query parameters that only track where a click came from.
 TRACKING_PARAMS = {
@@ -172,19 +173,58 @@ def finish_row(row: dict, now: str | None = None) -> dict | None:
     return row
 
 
-def _find_existing(db: sqlite_utils.Database, row: dict) -> dict | None:
-    for key in UNIQUE_KEYS:
-        value = row.get(key)
-        if value:
-            found = db.execute(f"select * from articles where [{key}] = ?", [value]).fetchone()
-            if found:
-                cols = [d[0] for d in db.execute("select * from articles limit 0").description]
-                return dict(zip(cols, found))
-    hit = db.execute("select * from articles where id = ?", [row["id"]]).fetchone()
-    if hit:
-        cols = [d[0] for d in db.execute("select * from articles limit 0").description]
-        return dict(zip(cols, hit))
-    return None
+
+
+def utcnow() -> str:
+    from analyzer.store import utcnow as now
+
+    return now()
+
+
+def _article_columns() -> tuple[str, ...]:
+    from analyzer.store import TABLES
+
+    return tuple(TABLES["articles"].columns)
+
+LOOKUP_CHUNK = 200
+
+
+class _Index:
+    """Existing articles that could match a batch, indexed by id and by each unique key;
+    rows inserted during the batch join it, so duplicates inside one batch are caught too."""
+
+    def __init__(self, db: sqlite_utils.Database, rows: list[dict]):
+        self.by: dict[str, dict] = {k: {} for k in ("id",) + UNIQUE_KEYS}
+        for i in range(0, len(rows), LOOKUP_CHUNK):
+            chunk = rows[i : i + LOOKUP_CHUNK]
+            where, params = [], []
+            for key in ("id",) + UNIQUE_KEYS:
+                values = sorted({r[key] for r in chunk if r.get(key)})
+                if values:
+                    where.append(f"[{key}] in ({','.join('?' * len(values))})")
+                    params += values
+            if not where:
+                continue
+            cur = db.execute(f"select * from articles where {' or '.join(where)}", params)
+            cols = [d[0] for d in cur.description]
+            for found in cur.fetchall():
+                self.add(dict(zip(cols, found)))
+
+    def add(self, row: dict) -> None:
+        for key, index in self.by.items():
+            if row.get(key):
+                index[row[key]] = row
+
+    def find(self, row: dict) -> dict | None:
+        for key in UNIQUE_KEYS + ("id",):
+            value = row.get(key)
+            if value and value in self.by[key]:
+                return self.by[key][value]
+        return None
+
+    def taken(self, key: str, value, by_id: str) -> bool:
+        other = self.by[key].get(value)
+        return other is not None and other["id"] != by_id
 
 
 def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None = None) -> tuple[StoreCounts, list[str]]:
@@ -192,14 +232,17 @@ def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None 
     Call inside `store.transaction(db)`. Returns the counts and the ids of new articles."""
     now = now or utcnow()
     counts = StoreCounts()
-    new_ids: list[str] = []
+    new_rows: list[dict] = []
+    pending: set[str] = set()
+    index = _Index(db, rows)
     for row in rows:
-        existing = _find_existing(db, row)
+        existing = index.find(row)
         if existing is None:
             row = dict(row, first_seen_at=now, updated_at=now)
-            db["articles"].insert(row)
+            new_rows.append(row)
+            pending.add(row["id"])
+            index.add(row)
             counts.new += 1
-            new_ids.append(row["id"])
             continue
         changes = {}
         same_source = existing.get("feed_id") == row.get("feed_id") and existing.get("source") == row.get("source")
@@ -216,22 +259,33 @@ def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None 
             changes["timestamp_source"] = row.get("timestamp_source")
         for key in UNIQUE_KEYS:
             value = row.get(key)
-            if value and not existing.get(key):
-                taken = db.execute(f"select 1 from articles where [{key}] = ? and id != ?", [value, existing["id"]]).fetchone()
-                if not taken:
-                    changes[key] = value
+            if value and not existing.get(key) and not index.taken(key, value, existing["id"]):
+                changes[key] = value
         if "content" in changes or "summary" in changes or "title" in changes:
             body = changes.get("content", existing.get("content")) or changes.get("summary", existing.get("summary"))
             h = content_hash(changes.get("title", existing.get("title")), body, existing.get("canonical_url"))
-            taken = h and db.execute("select 1 from articles where content_hash = ? and id != ?", [h, existing["id"]]).fetchone()
+            taken = h and (index.taken("content_hash", h, existing["id"]) or db.execute(
+                "select 1 from articles where content_hash = ? and id != ?", [h, existing["id"]]).fetchone())
             if h and not taken:
                 changes["content_hash"] = h
         if any(c in changes for c in CONTENT_FIELDS):
             changes["updated_at"] = now
-            db["articles"].update(existing["id"], changes)
             counts.updated += 1
         else:
-            if changes:
-                db["articles"].update(existing["id"], changes)
             counts.duplicate += 1
-    return counts, new_ids
+        if changes:
+            if existing.get("id") in pending:  # inserted earlier in this batch: not in the table yet
+                existing.update(changes)
+            else:
+                sets = ", ".join(f"[{c}] = ?" for c in changes)
+                db.execute(f"update articles set {sets} where id = ?", [*changes.values(), existing["id"]])
+                existing.update(changes)
+            index.add(existing)
+    if new_rows:
+        columns = _article_columns()
+        cols = ", ".join(f"[{c}]" for c in columns)
+        db.conn.executemany(
+            f"insert into articles ({cols}) values ({', '.join('?' * len(columns))})",
+            [tuple(r.get(c) for c in columns) for r in new_rows],
+        )
+    return counts, [r["id"] for r in new_rows]

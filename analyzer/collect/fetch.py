@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 import sqlite_utils
 
@@ -20,7 +24,7 @@ from analyzer import store
 from analyzer.collect.articles import StoreCounts, store_articles
 from analyzer.collect.feedlists import FeedSpec, check_url
 from analyzer.collect.http import Fetcher, HttpConfig, Response
-from analyzer.collect.parse import entries_to_rows, parse_feed
+from analyzer.collect.parse import parse_to_rows
 from analyzer.errors import AnalyzerError
 
 PAGE_BATCH = 20
@@ -107,36 +111,35 @@ def _fetch_rows(resp: Response, run_id: int | None, kind: str, feed_id=None, art
     ]
 
 
-def process_feed_response(db, feed: dict, resp: Response, run_id, summary: Summary) -> list[str]:
-    """Parse one feed's response and write everything about it in one transaction.
+def parse_response(feed: dict, resp: Response, now: str) -> dict | None:
+    """Arguments for `parse_to_rows` for a response that has a body to parse, else None."""
+    if not resp.ok or resp.not_modified:
+        return None
+    return dict(body=resp.body, content_type=resp.headers.get("content-type"),
+                base_url=resp.headers.get("content-location") or resp.final_url or feed["url"],
+                feed_id=feed["id"], source=feed.get("name") or feed["url"], now=now)
+
+
+def write_feed_result(db, feed: dict, resp: Response, parsed: dict | None, now: str, run_id, summary: Summary) -> list[str]:
+    """Write everything about one feed (attempts, validators, articles) in one transaction.
     Returns the ids of new articles."""
-    now = store.utcnow()
     fetch_rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
     feed_upd = {"last_fetched_at": now, "last_status": resp.status, "last_error": resp.error}
     rows: list[dict] = []
     failed = not resp.ok
-    if resp.ok and not resp.not_modified:
-        try:
-            parsed = parse_feed(resp.body, content_type=resp.headers.get("content-type"),
-                                base_url=resp.headers.get("content-location") or resp.final_url or feed["url"])
-        except Exception as exc:  # noqa: BLE001 - feedparser on hostile bytes; the feed is recorded as failed
-            parsed = None
-            err = f"parse failed: {type(exc).__name__}: {exc}"[:500]
-        else:
-            err = None if parsed.is_feed else f"not a feed ({parsed.bozo_reason or 'no feed elements'})"
-        if err:
+    if parsed is not None:
+        if parsed["error"]:
             failed = True
-            fetch_rows[-1].update(outcome="parse_error", error=err)
-            feed_upd["last_error"] = err
+            fetch_rows[-1].update(outcome="parse_error", error=parsed["error"])
+            feed_upd["last_error"] = parsed["error"]
         else:
-            rows = entries_to_rows(parsed, feed_id=feed["id"], source=feed.get("name") or feed["url"], now=now)
-            feed_upd.update(title=parsed.title, site_url=parsed.site_url, bozo=int(parsed.bozo),
-                            bozo_reason=parsed.bozo_reason, last_error=None)
-            if parsed.bozo:
+            rows = parsed["rows"]
+            feed_upd.update(title=parsed["title"], site_url=parsed["site_url"], bozo=int(parsed["bozo"]),
+                            bozo_reason=parsed["bozo_reason"], last_error=None,
+                            etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+            if parsed["bozo"]:
                 summary.feeds_bozo += 1
-                fetch_rows[-1].update(outcome="bozo", error=f"kept {len(rows)} entries; {parsed.bozo_reason}"[:500])
-            feed_upd["etag"] = resp.headers.get("etag")
-            feed_upd["last_modified"] = resp.headers.get("last-modified")
+                fetch_rows[-1].update(outcome="bozo", error=f"kept {len(rows)} entries; {parsed['bozo_reason']}"[:500])
     elif resp.not_modified:
         # A 304 may carry fresh validators; keep the old ones otherwise.
         if resp.headers.get("etag"):
@@ -160,24 +163,82 @@ def process_feed_response(db, feed: dict, resp: Response, run_id, summary: Summa
     return new_ids
 
 
-async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar) -> list[str]:
+def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Summary, exc: Exception) -> None:
+    error = f"could not store: {type(exc).__name__}: {exc}"[:500]
+    rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
+    rows[-1].update(outcome="store_error", error=error)
+    with store.transaction(db):
+        db["fetches"].insert_all(rows)
+        db["feeds"].update(feed["id"], {"last_fetched_at": store.utcnow(), "last_error": error})
+    summary.fetches += len(rows)
+    summary.errors += 1
+    summary.feeds_failed += 1
+    summary.failed.append({"url": feed["url"], "error": error})
+
+
+def _parse_pool(workers: int):
+    """Worker processes for feedparser, which is CPU-bound pure Python; spawned, so they share
+    nothing with the event loop's threads or the open database."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from analyzer.collect.parse import worker_init
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_init)
+
+
+def default_parse_workers(n_feeds: int) -> int:
+    env = os.environ.get("ANALYZE_PARSE_WORKERS")
+    if env is not None and env.strip().isdigit():
+        return int(env)
+    # Starting workers costs about a second; only worth it for a longer list.
+    return min(os.cpu_count() or 1, 4) if n_feeds >= 24 else 0
+
+
+async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar, workers: int) -> list[str]:
     new_ids: list[str] = []
-    async with Fetcher(config) as fetcher:
+    loop = asyncio.get_running_loop()
+    pool = _parse_pool(workers) if workers > 0 else None
+    pools = [pool] if pool is not None else []
+    t0 = time.perf_counter()
+    try:
+        async with Fetcher(config) as fetcher:
 
-        async def one(feed):
-            return feed, await fetcher.get(feed["url"], etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+            async def one(feed):
+                resp = await fetcher.get(feed["url"], etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+                now = store.utcnow()
+                job = parse_response(feed, resp, now)
+                parsed = None
+                if job is not None:
+                    if pools:
+                        try:
+                            parsed = await loop.run_in_executor(pools[0], partial(parse_to_rows, **job))
+                        except BrokenProcessPool:
+                            # Workers could not start (say, a caller's script without a __main__ guard):
+                            # parse here instead, slower but correct.
+                            pools.clear()
+                    if parsed is None:
+                        parsed = parse_to_rows(**job)
+                # No await between here and the commit: one feed's transaction never interleaves with another's.
+                try:
+                    new_ids.extend(write_feed_result(db, feed, resp, parsed, now, run_id, summary))
+                except sqlite3.OperationalError:
+                    raise  # database locked or disk full: every later feed would fail the same way
+                except Exception as exc:  # noqa: BLE001 - one feed's odd data must not stop the others
+                    _record_store_error(db, feed, resp, run_id, summary, exc)
+                if bar is not None:
+                    bar.update(1)
+                    elapsed = time.perf_counter() - t0
+                    bar.set_postfix(new=summary.articles_new, upd=summary.articles_updated,
+                                    dup=summary.articles_duplicate, err=summary.feeds_failed, refresh=False)
+                    bar.set_description(f"feeds ({summary.articles_new / elapsed if elapsed else 0:.0f} new art/s)",
+                                        refresh=False)
 
-        tasks = [asyncio.create_task(one(f)) for f in feeds]
-        t0 = time.perf_counter()
-        for fut in asyncio.as_completed(tasks):
-            feed, resp = await fut
-            new_ids += process_feed_response(db, feed, resp, run_id, summary)
-            if bar is not None:
-                bar.update(1)
-                elapsed = time.perf_counter() - t0
-                bar.set_postfix(new=summary.articles_new, upd=summary.articles_updated, dup=summary.articles_duplicate,
-                                err=summary.feeds_failed, refresh=False)
-                bar.set_description(f"feeds ({summary.articles_new / elapsed if elapsed else 0:.0f} new art/s)", refresh=False)
+            await asyncio.gather(*(one(f) for f in feeds))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return new_ids
 
 
@@ -244,12 +305,15 @@ def fetch_feeds(
     progress: bool = False,
     config: HttpConfig | None = None,
     arguments: dict | None = None,
+    parse_workers: int | None = None,
 ) -> dict:
     """Fetch `feeds` (FeedSpec, URL strings or {"url","name","tags"} dicts) into `db`.
 
     Records a `runs` row (command "fetch"); returns the summary counts as a dict: feeds,
     feeds_ok, feeds_not_modified, feeds_failed, feeds_bozo, articles_new/updated/duplicate,
     fetches, errors, full_text_ok/failed, elapsed_s, articles_per_s, failed (url + error).
+    `parse_workers`: processes for feed parsing (default: the CPU count, up to 4, for 24 or more
+    feeds, else parse in-process; env ANALYZE_PARSE_WORKERS).
     """
     specs = [_as_spec(f) for f in feeds]
     if not specs:
@@ -266,7 +330,8 @@ def fetch_feeds(
 
             bar = tqdm(total=len(rows), unit="feed", desc="feeds", dynamic_ncols=True)
         try:
-            new_ids = asyncio.run(_fetch_all(db, rows, config, run.id, summary, bar))
+            workers = default_parse_workers(len(rows)) if parse_workers is None else parse_workers
+            new_ids = asyncio.run(_fetch_all(db, rows, config, run.id, summary, bar, workers))
         finally:
             if bar is not None:
                 bar.close()

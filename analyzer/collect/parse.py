@@ -28,8 +28,8 @@ def parse_feed(body: bytes, *, content_type: str | None = None, base_url: str | 
         headers["content-type"] = content_type
     if base_url:
         headers["content-location"] = base_url
-    # We keep plain text, so feedparser's HTML sanitiser only costs time.
-    d = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    # We keep plain text, so sanitising HTML and resolving links inside it only cost time.
+    d = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     reason = None
     if d.get("bozo"):
         exc = d.get("bozo_exception")
@@ -97,3 +97,39 @@ def entries_to_rows(parsed: ParsedFeed, *, feed_id: int | None, source: str | No
     for r in rows:
         seen[r["id"]] = r
     return list(seen.values())
+
+
+def parse_to_rows(body: bytes, content_type: str | None, base_url: str | None, feed_id, source, now: str) -> dict:
+    """Parse a feed response into article rows and feed metadata: plain, picklable data, so it
+    can run in a worker process. `error` is set when the document is not a usable feed."""
+    try:
+        parsed = parse_feed(body, content_type=content_type, base_url=base_url)
+    except Exception as exc:  # noqa: BLE001 - feedparser on hostile bytes; the feed is recorded as failed
+        return {"error": f"parse failed: {type(exc).__name__}: {exc}"[:500]}
+    if not parsed.is_feed:
+        return {"error": f"not a feed ({parsed.bozo_reason or 'no feed elements'})"}
+    return {
+        "error": None,
+        "title": parsed.title,
+        "site_url": parsed.site_url,
+        "bozo": parsed.bozo,
+        "bozo_reason": parsed.bozo_reason,
+        "rows": entries_to_rows(parsed, feed_id=feed_id, source=source, now=now),
+    }
+
+
+def worker_init() -> None:
+    """Parse workers exit on their own when the process that started them dies (even by SIGKILL),
+    instead of lingering as orphans."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
