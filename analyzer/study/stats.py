@@ -219,10 +219,11 @@ def with_placebo(x, levels, *, target, horizons, seed=0, n_boot=400, eligible=No
     row gets the placebo's value and p-value for the same statistic."""
     rows, figs = analyze(x, levels, target=target, horizons=horizons, seed=seed, n_boot=n_boot, eligible=eligible)
     x = np.asarray(x, dtype=float)
-    perm = np.random.default_rng([seed, 1]).permutation(len(x))
-    xp = x[perm]
-    ep = None if eligible is None else np.asarray(eligible)[perm]
-    prow, pfigs = analyze(xp, levels, target=target, horizons=horizons, seed=seed, n_boot=0, eligible=ep)
+    # shuffle the index values among the sessions that have one: same dates, random pairing
+    has = np.flatnonzero(~np.isnan(x))
+    xp = x.copy()
+    xp[has] = x[has][np.random.default_rng([seed, 1]).permutation(len(has))]
+    prow, pfigs = analyze(xp, levels, target=target, horizons=horizons, seed=seed, n_boot=0, eligible=eligible)
     placebo = {(r["analysis"], r["horizon"], r["statistic"]): r for r in prow}
     placebo_peak = next((r for r in prow if r["statistic"] == "peak_lag"), None)
     for r in rows:
