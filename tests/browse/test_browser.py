@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHARTS = ("index_vs_spread", "claims_per_day", "stance_by_source")
+CHARTS = ("index_vs_spread", "claims_per_day", "stance_by_source", "rate_index_vs_yield")
 DRAWN = "document.querySelectorAll('#chart-{0} canvas, #chart-{0} svg.marks').length"
 
 

@@ -101,7 +101,7 @@ def test_dashboard_renders_with_local_assets_only(server):
     page = server.get("-/dashboards/narratives")
     assert page.status_code == 200
     html = page.text
-    for chart in ("index_vs_spread", "claims_per_day", "stance_by_source"):
+    for chart in ("index_vs_spread", "claims_per_day", "stance_by_source", "rate_index_vs_yield"):
         assert f'id="chart-{chart}"' in html
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert any("vega-lite" in s for s in srcs)
