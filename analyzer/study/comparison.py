@@ -85,7 +85,7 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run
             if not rows:
                 n_valid = int((~np.isnan(xx)).sum())
                 summary["skipped"].append(
-                    f"{target.name}: too little data for any statistic ({n_valid} sessions with claims and a {signal} value, "
+                    f"{target.name}: too little data for any statistic ({n_valid} sessions with claims and a value of {signal}, "
                     f"need at least {stats.MIN_PAIRS} with returns)")
             else:
                 for h in horizons:
