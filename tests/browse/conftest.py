@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -223,4 +224,9 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
+    """Under pytest's tmp folder, or BROWSE_SCREENSHOTS (e.g. to refresh docs/screenshot.png by hand)."""
+    if os.environ.get("BROWSE_SCREENSHOTS"):
+        path = Path(os.environ["BROWSE_SCREENSHOTS"])
+        path.mkdir(parents=True, exist_ok=True)
+        return path
     return tmp_path_factory.mktemp("screenshots")

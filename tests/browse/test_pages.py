@@ -72,6 +72,10 @@ def test_canned_query_parameters_filter(server):
     assert rows and {r["theme"] for r in rows} == {"rate_cuts"}
     dates = [r["published_at"] for r in rows]
     assert dates == sorted(dates, reverse=True)
+    every = server.get(f"{server.db_name}/latest_claims.json", _shape="array", theme="").json()
+    per_theme = {t: [r for r in every if r["theme"] == t] for t in {r["theme"] for r in every}}
+    assert len(per_theme) == 3 and all(0 < len(v) <= 25 for v in per_theme.values())
+    assert per_theme["rate_cuts"] == rows[: len(per_theme["rate_cuts"])]
     hits = server.get(f"{server.db_name}/search_claims.json", _shape="array", q="powell").json()
     assert hits and all("powell" in r["sentence"].lower() for r in hits)
     assert server.get(f"{server.db_name}/search_claims.json", _shape="array", q="").json() == []
