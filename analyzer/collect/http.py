@@ -160,7 +160,8 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         resp = Response(url=url)
         for n in range(1, c.retries + 2):
-            async with self._overall, self._host_limit(url):
+            # Host slot first: requests queued for a busy host must not hold overall slots others could use.
+            async with self._host_limit(url), self._overall:
                 att, wait = await self._attempt(url, n, headers, resp)
             resp.attempts.append(att)
             if wait is None or n > c.retries:
