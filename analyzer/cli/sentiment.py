@@ -113,7 +113,7 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
 @click.option("--epochs", default=None, type=float)
 @click.option("--max-steps", default=None, type=int, help="Stop after this many optimiser steps (smoke tests).")
 @click.option("--limit", default=None, type=int, help="Use only this many training rows (smoke tests).")
-@click.option("--threads", default=2, show_default=True, help="torch threads.")
+@click.option("--threads", default=1, show_default=True, help="torch threads (one is fastest on a busy 2-core machine).")
 @click.option("--eval/--no-eval", "do_eval", default=True, show_default=True,
               help="Evaluate on the dev splits afterwards and write dev_metrics.json.")
 def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, threads, do_eval):

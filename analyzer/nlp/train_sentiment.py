@@ -30,16 +30,16 @@ class TrainConfig:
     data: tuple[str, ...] = datasets.DEFAULT_TRAIN
     method: str = "lora"  # "lora" or "frozen"
     seed: int = 13
-    epochs: float = 3.0
+    epochs: float = 2.0
     batch_size: int = 32
-    max_length: int = 80
+    max_length: int = 64
     lr: float = 5e-4
     head_lr: float = 2e-3
     rank: int = 16
     alpha: float = 32.0
     weight_decay: float = 0.01
     warmup: float = 0.06
-    threads: int = 2
+    threads: int = 1  # on a busy shared CPU one thread trains faster than two (no spin-waits)
     max_steps: int | None = None
     limit: int | None = None  # use only the first N shuffled training rows (smoke tests)
     bf16: bool | None = None  # autocast in training; None = when the CPU supports it
@@ -153,5 +153,127 @@ def _embed(tok, enc, texts, max_length, log, batch_size=64):
     return out
 
 
-def _train_lora(texts, y, cfg, log):
-    raise AnalyzerError("LoRA training is not implemented yet; use method 'frozen'")
+def _batches(lengths: list[int], batch_size: int, rng: np.random.Generator) -> list[list[int]]:
+    """Shuffled batches of similar length: sort within pools of 50 batches, shuffle the batches."""
+    idx = rng.permutation(len(lengths))
+    pool = batch_size * 50
+    out = []
+    for s in range(0, len(idx), pool):
+        chunk = sorted(idx[s : s + pool], key=lambda i: lengths[i])
+        out += [chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def _add_lora(encoder, rank: int, alpha: float):
+    """Wrap the target nn.Linear layers with trainable low-rank updates; freeze the rest
+    except LayerNorms. Returns {module name: wrapper}."""
+    import math
+
+    import torch
+    from torch import nn
+
+    class LoRALinear(nn.Module):
+        def __init__(self, base: nn.Linear):
+            super().__init__()
+            self.base = base
+            self.A = nn.Parameter(torch.empty(rank, base.in_features))
+            self.B = nn.Parameter(torch.zeros(base.out_features, rank))
+            nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))
+            self.scale = alpha / rank
+            self.drop = nn.Dropout(0.05)
+
+        def forward(self, x):
+            return self.base(x) + (self.drop(x) @ self.A.T @ self.B.T) * self.scale
+
+    for p in encoder.parameters():
+        p.requires_grad_(False)
+    wrapped = {}
+    for name, mod in list(encoder.named_modules()):
+        if isinstance(mod, nn.Linear) and name.endswith(LORA_TARGETS) and ".layer." in name:
+            parent = encoder.get_submodule(name.rsplit(".", 1)[0])
+            w = LoRALinear(mod)
+            setattr(parent, name.rsplit(".", 1)[1], w)
+            wrapped[name] = w
+    for name, p in encoder.named_parameters():
+        if "LayerNorm" in name and ".layer." in name:
+            p.requires_grad_(True)
+    return wrapped
+
+
+def _train_lora(texts, y, cfg: TrainConfig, log):
+    import torch
+    from torch import nn
+
+    from analyzer.nlp.encoder import load_encoder, mean_pool
+    from analyzer.nlp.precision import cpu_supports_bf16
+
+    tok, enc = load_encoder()
+    ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
+    wrapped = _add_lora(enc, cfg.rank, cfg.alpha)
+    head = nn.Linear(enc.config.hidden_size, len(LABELS))
+    enc.train()
+    use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
+    rng = np.random.default_rng(cfg.seed)
+    lengths = [len(t) for t in texts]
+    steps_per_epoch = -(-len(texts) // cfg.batch_size)
+    total = int(round(cfg.epochs * steps_per_epoch))
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    enc_params = [p for p in enc.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": cfg.lr}, {"params": head.parameters(), "lr": cfg.head_lr}],
+        weight_decay=cfg.weight_decay,
+    )
+    warm = max(1, int(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    yt = torch.tensor(y, dtype=torch.long)
+    log(f"LoRA r={cfg.rank} on {len(wrapped)} layers, {sum(p.numel() for p in enc_params)} trainable "
+        f"encoder params; {total} steps of {cfg.batch_size}; bf16 autocast: {use_bf16}")
+    step, t0, run_loss = 0, time.time(), 0.0
+    while step < total:
+        for idx in _batches(lengths, cfg.batch_size, rng):
+            if step >= total:
+                break
+            b = tok([texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=cfg.max_length, return_tensors="pt")
+            b.pop("token_type_ids", None)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                h = enc(**b).last_hidden_state
+                pooled = mean_pool(h, b["attention_mask"])
+            logits = head(pooled.float())
+            loss = nn.functional.cross_entropy(logits, yt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(enc_params + list(head.parameters()), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            run_loss += loss.item()
+            if step % cfg.log_every == 0 or step == total:
+                el = time.time() - t0
+                n_in = step % cfg.log_every or cfg.log_every
+                log(f"  step {step}/{total} loss {run_loss / n_in:.4f} "
+                    f"{el:.0f} s elapsed, ~{el / step * (total - step):.0f} s left")
+                run_loss = 0.0
+    tensors = adapter_tensors(enc, wrapped, ln_before)
+    tensors["head.weight"] = head.weight.detach().float()
+    tensors["head.bias"] = head.bias.detach().float()
+    return tensors, {"lora_scale": cfg.alpha / cfg.rank, "train_steps": step}
+
+
+def adapter_tensors(enc, wrapped: dict, ln_before: dict) -> dict:
+    """What the artifact stores of a LoRA-wrapped encoder: A/B in fp16 (what model.apply_deltas
+    merges) and the LayerNorm changes as deltas."""
+    import torch
+
+    tensors = {}
+    for name, w in wrapped.items():
+        tensors[f"lora.{name}.A"] = w.A.detach().to(torch.float16)
+        tensors[f"lora.{name}.B"] = w.B.detach().to(torch.float16)
+    params = dict(enc.named_parameters())
+    for n, before in ln_before.items():
+        tensors[f"delta.{n}"] = (params[n].detach() - before).float()
+    return tensors

@@ -1,0 +1,53 @@
+"""The training loop runs (one step on a few sentences) and its artifact loads; the LoRA merge
+at load time reproduces the adapted encoder exactly."""
+
+import numpy as np
+import pytest
+
+
+def test_lora_merge_reproduces_wrapped_encoder():
+    import torch
+
+    from analyzer.nlp.encoder import load_encoder, mean_pool
+    from analyzer.nlp.model import apply_deltas
+    from analyzer.nlp.train_sentiment import _add_lora, adapter_tensors
+
+    torch.manual_seed(0)
+    tok, enc = load_encoder()
+    ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
+    wrapped = _add_lora(enc, rank=4, alpha=8.0)
+    with torch.no_grad():
+        for w in wrapped.values():
+            w.B.normal_(0, 0.02)
+        enc.encoder.layer[3].output.LayerNorm.weight.add_(0.1)
+    enc.eval()
+    batch = tok(["Profit rose sharply.", "The shares fell."], padding=True, return_tensors="pt")
+    batch.pop("token_type_ids")
+    with torch.inference_mode():
+        want = mean_pool(enc(**batch).last_hidden_state, batch["attention_mask"])
+    tensors = adapter_tensors(enc, wrapped, ln_before)
+
+    _, fresh = load_encoder()
+    apply_deltas(fresh, tensors, lora_scale=8.0 / 4)
+    with torch.inference_mode():
+        got = mean_pool(fresh(**batch).last_hidden_state, batch["attention_mask"])
+    assert (got - want).abs().max().item() < 2e-3  # A/B are stored in fp16
+    _, plain = load_encoder()
+    with torch.inference_mode():
+        base = mean_pool(plain(**batch).last_hidden_state, batch["attention_mask"])
+    assert (base - want).abs().max().item() > 1e-2  # the adapters did change something
+
+
+def test_one_step_smoke(tmp_path, shared_sentiment):
+    from analyzer.nlp.model import EncoderSentimentModel
+    from analyzer.nlp.train_sentiment import TrainConfig, train_sentiment
+
+    cfg = TrainConfig(data=("twitter",), limit=48, max_steps=1, batch_size=16, log_every=1)
+    lines = []
+    meta = train_sentiment(tmp_path / "m", cfg, log=lines.append)
+    assert meta["train_steps"] == 1 and meta["train_rows"] == {"twitter": 48}
+    assert any("step 1/1" in line for line in lines)
+    model = EncoderSentimentModel(tmp_path / "m")
+    p = model.predict(["Profit rose.", "Loss widened."]).probs
+    assert p.shape == (2, 3)
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
