@@ -65,6 +65,13 @@ def browse_command(db_path: str | Path) -> str:
     return f"{prog} serve --db {db_path}"
 
 
+def _counts_line(summary: dict) -> str:
+    return ", ".join(
+        f"{k} {v}" for k, v in summary.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.endswith("_id")
+    )
+
+
 def _check_demo_db(db) -> None:
     """Refuse to mix the sample into a database that holds real articles."""
     row = db.execute(
@@ -120,9 +127,9 @@ def build_demo(db_path: str | Path = "demo.db", out_dir: str | Path | None = Non
     run("prices", "analyzer.market.prices:load_prices", lambda fn: fn(db, source="bundled"),
         lambda s: "bundled prices: " + ", ".join(f"{k} {v.get('rows', '?')} days" for k, v in s.get("symbols", {}).items()))
     run("score", "analyzer.nlp.scoring:score_articles", lambda fn: fn(db),
-        lambda s: ", ".join(f"{k} {v}" for k, v in s.items() if isinstance(v, (int, float)) and not isinstance(v, bool)))
+        _counts_line)
     run("align", "analyzer.align:align", lambda fn: fn(db),
-        lambda s: ", ".join(f"{k} {v}" for k, v in s.items() if isinstance(v, (int, float)) and not isinstance(v, bool)))
+        _counts_line)
 
     def do_compare(fn):
         out = {}

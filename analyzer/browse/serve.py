@@ -57,6 +57,23 @@ def datasette_args(db_path: str | Path, metadata_path: str | Path, host: str, po
     return args
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail with a one-line message before Datasette starts if the address cannot be bound."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise AnalyzerError(f"--host {host}: not a usable address ({exc.strerror})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            raise AnalyzerError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); pick another port") from None
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Run Datasette on `db_path` until interrupted (blocks); prints the URLs first."""
     from analyzer import store
@@ -64,6 +81,7 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> Non
     db_path = Path(db_path)
     db = store.open_db(db_path, create=False)  # brings an older file's schema up to date first
     db.conn.close()
+    check_port(host, port)
     from datasette import cli as datasette_cli
 
     with tempfile.TemporaryDirectory(prefix="analyze-serve-") as tmp:

@@ -108,3 +108,15 @@ def test_serve_names_a_missing_database(tmp_path):
     assert r.exit_code == 1
     assert r.output.startswith("error: ") and "nope.db" in r.output
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_serve_names_a_port_in_use(demo):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = CliRunner().invoke(main, ["serve", "--db", str(demo["path"]), "--port", str(port)])
+    assert r.exit_code == 1
+    assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in r.output
