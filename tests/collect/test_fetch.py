@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 
 import feedparser
-import pytest
 from collect_testkit import content_type_for, http_config, make_items, rss
 
 from analyzer.collect.fetch import fetch_feeds
