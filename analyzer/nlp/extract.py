@@ -200,7 +200,8 @@ class ClaimExtractor:
         for k, c in enumerate(cands):
             for theme, spans in c.triggers.items():
                 pos, neg, neu = self.matcher.cue_score(theme, c.text, c.triggers, c.sdoc)
-                rows.setdefault(theme, []).append((k, cue_features(pos, neg, neu, len(spans)), rule_stance(pos, neg, neu)))
+                feats = cue_features(pos, neg, neu, len(spans), None if probs is None else probs[k])
+                rows.setdefault(theme, []).append((k, feats, rule_stance(pos, neg, neu)))
         decided: dict[tuple[int, str], tuple[int, float]] = {}
         for theme, rs in rows.items():
             idx = [r[0] for r in rs]

@@ -28,13 +28,15 @@ def head_dir() -> Path:
     return MODELS_DIR / "stance"
 
 
-def cue_features(pos: float, neg: float, neutral: float, n_triggers: int) -> np.ndarray:
-    """The rule evidence the heads see beside the embedding."""
+def cue_features(pos: float, neg: float, neutral: float, n_triggers: int, probs=None) -> np.ndarray:
+    """What the heads see beside the embedding: the rule evidence and the sentence's sentiment
+    probabilities from the same forward pass (zeros without a model)."""
     net = pos - neg
-    return np.array([pos, neg, net, float(neutral > 0), np.sign(net), min(n_triggers, 3) / 3.0], dtype=np.float32)
+    p = [0.0, 0.0, 0.0] if probs is None else [float(v) for v in probs]
+    return np.array([pos, neg, net, float(neutral > 0), np.sign(net), min(n_triggers, 3) / 3.0, *p], dtype=np.float32)
 
 
-N_CUE = 6
+N_CUE = 9
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Rebuild models/stance/stance_sentences.jsonl from the hand-labelled sources here.
 
+templates.py: template sentences (subject x predicate), training split only.
+blind.txt: more of our own sentences, written after the rules were frozen (split "blind").
 own_*.txt: our own sentences, one per line: "S+ R- | text" (S small_cap_rotation,
 Q short_squeeze, R rate_cuts; + / - / 0 stance; "-" alone: about none of the themes).
 FEED_LABELS: labels of sentences of the saved real feeds in ../shared/data/feeds, keyed by the
@@ -18,6 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
+sys.path.insert(0, str(HERE))
 
 from analyzer.nlp.stance_data import DATASET, feed_sentences, shared_dir  # noqa: E402
 
@@ -52,12 +55,15 @@ def norm(text: str) -> str:
 
 def main() -> None:
     items = []
-    for f in sorted(HERE.glob("own_*.txt")):
+    for f in sorted(HERE.glob("own_*.txt")) + [HERE / "blind.txt"]:
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines()):
             if not line.strip() or line.startswith("#"):
                 continue
             lab, text = line.split(" | ", 1)
-            items.append({"id": f"own-{f.stem[4:]}-{n:03d}", "text": text.strip(), "themes": parse_labels(lab)})
+            item = {"id": f"own-{f.stem.removeprefix('own_')}-{n:03d}", "text": text.strip(), "themes": parse_labels(lab)}
+            if f.stem == "blind":
+                item["split"] = "blind"
+            items.append(item)
     seen = {norm(it["text"]) for it in items}
     feeds = shared_dir() / "data" / "feeds"
     if not feeds.is_dir():
@@ -72,6 +78,8 @@ def main() -> None:
     rng = random.Random(SEED)
     strata: dict[str, list] = {}
     for it in items:
+        if it.get("split") == "blind":
+            continue
         strata.setdefault(json.dumps(sorted(it["themes"].items())), []).append(it)
     for key in sorted(strata):
         group = strata[key]
@@ -79,13 +87,17 @@ def main() -> None:
         n_test = round(len(group) * TEST_SHARE)
         for i, it in enumerate(group):
             it["split"] = "test" if i < n_test else "train"
+    from templates import generate  # noqa: E402  (train split only)
+
+    for n, it in enumerate(generate(SEED)):
+        items.append({"id": f"tpl-{n:04d}", "text": it["text"], "themes": it["themes"], "split": "train"})
     out = HERE.parent / DATASET
     with out.open("w", encoding="utf-8") as fh:
         for it in items:
             fh.write(json.dumps(it, ensure_ascii=False, sort_keys=True) + "\n")
     n_theme = sum(1 for it in items if it["themes"])
     print(f"{out}: {len(items)} items ({n_theme} with a theme, {len(items) - n_theme} none), "
-          f"{sum(it['split'] == 'test' for it in items)} test")
+          f"{sum(it['split'] == 'test' for it in items)} test, {sum(it['split'] == 'blind' for it in items)} blind")
 
 
 if __name__ == "__main__":
