@@ -77,6 +77,8 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
                                        encoding="iso-8859-1")),
         "malformed": server.add("/malformed", body=feed("malformed")[:-40]),
         "gzip": server.add("/gzip", body=feed("gzip", 5), gzip=True),
+        # Small on the wire, huge once decompressed: the limit applies to the decoded body.
+        "bomb": server.add("/bomb", body=rss(make_items("bomb", 2)) + b"<!--" + b"y" * 3_000_000 + b"-->", gzip=True),
     }
     del u["loop2"]
     s = fetch_feeds(db, list(u.values()), config=http_config())
@@ -92,6 +94,7 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
     assert gap >= 0.9  # waited for Retry-After
     assert outcomes(db, u["loop"]) == ["too_many_redirects"]
     assert outcomes(db, u["huge"]) == ["too_large"]
+    assert outcomes(db, u["bomb"]) == ["too_large"]
     assert outcomes(db, u["malformed"]) == ["bozo"]
     assert outcomes(db, u["gzip"]) == ["ok"]
     assert server.hits("/gzip")[0]["headers"]["Accept-Encoding"].startswith("gzip")
@@ -105,12 +108,12 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
     assert stored("malformed") >= 1  # what the broken document still yields is kept
     title = db.execute("select title from articles where guid = 'cs-1'").fetchone()[0]
     assert title == "Caf\u00e9 stocks soar"
-    assert s["feeds_failed"] == 4  # slow, missing, loop, huge
+    assert s["feeds_failed"] == 5  # slow, missing, loop, huge, bomb
     failed_urls = {f["url"] for f in s["failed"]}
-    assert failed_urls == {u["slow"], u["missing"], u["loop"], u["huge"]}
+    assert failed_urls == {u["slow"], u["missing"], u["loop"], u["huge"], u["bomb"]}
     # Every failure is in the fetch_errors view with its reason.
     errs = {r[0]: r[1] for r in db.execute("select url, error from fetch_errors where outcome != 'bozo'")}
-    for key in ("slow", "missing", "loop", "huge"):
+    for key in ("slow", "missing", "loop", "huge", "bomb"):
         assert errs.get(u[key]), key
 
     before = db.execute("select count(*) from articles").fetchone()[0]

@@ -20,6 +20,19 @@ from analyzer.collect.fetch import fetch_feeds
 
 
 
+def children_of(pid: int) -> list[int]:
+    """Live child processes of `pid` (Linux /proc; empty elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 def analyze(*args, env=None):
     return CliRunner().invoke(main, list(args), env={**TEST_ENV, **(env or {})}, catch_exceptions=False)
 
@@ -51,8 +64,14 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
             time.sleep(0.02)
         assert proc.poll() is None, proc.stderr.read().decode()
         assert done >= 2, "the fetch made no progress within 60s"
+        workers = children_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+        # Parse worker processes notice and exit; none lingers as an orphan.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+            time.sleep(0.1)
+        assert not [w for w in workers if Path(f"/proc/{w}").exists()]
     finally:
         if proc.poll() is None:
             proc.kill()
