@@ -70,3 +70,82 @@ def mean_pool(hidden, mask):
     """Mean of the token vectors under the attention mask (the sentence-transformers pooling)."""
     m = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+class FastEncoder:
+    """Inference-only BERT forward in plain torch over the package's safetensors weights.
+
+    Same maths as transformers' BertModel (post-LayerNorm, exact GELU, absolute positions) but
+    without importing transformers, which costs several seconds of start-up; the tokenizer is the
+    package's tokenizer.json through the `tokenizers` library. `params` is a flat dict named like
+    the HF state dict, so LoRA deltas (model.apply_deltas) merge into it unchanged.
+    """
+
+    def __init__(self, path: Path | None = None):
+        import json
+
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        path = path or encoder_dir()
+        cfg = json.loads((path / "config.json").read_text())
+        if cfg.get("model_type") != "bert" or cfg.get("hidden_act", "gelu") != "gelu":
+            raise AnalyzerError(f"{path}: FastEncoder expects a BERT encoder with GELU")
+        self.hidden_size = int(cfg["hidden_size"])
+        self.heads = int(cfg["num_attention_heads"])
+        self.layers = int(cfg["num_hidden_layers"])
+        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
+        self.max_positions = int(cfg.get("max_position_embeddings", 512))
+        self.params = {k: v for k, v in load_file(str(path / "model.safetensors")).items()
+                       if not k.startswith("pooler.") and k != "embeddings.position_ids"}
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
+        self.dtype = None
+
+    def named_parameters(self):
+        return self.params.items()
+
+    def to(self, dtype):
+        self.params = {k: v.to(dtype) for k, v in self.params.items()}
+        self.dtype = dtype
+        return self
+
+    def tokenize(self, texts: list[str], max_length: int):
+        import torch
+
+        self.tokenizer.enable_truncation(max_length=min(max_length, self.max_positions))
+        encs = self.tokenizer.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in encs], dtype=torch.long)
+        mask = torch.tensor([e.attention_mask for e in encs], dtype=torch.long)
+        return ids, mask
+
+    def __call__(self, ids, mask):
+        """Last hidden states [b, t, d]."""
+        import torch
+        import torch.nn.functional as F
+
+        p = self.params
+        b, t = ids.shape
+        d, h = self.hidden_size, self.heads
+        x = (p["embeddings.word_embeddings.weight"][ids]
+             + p["embeddings.position_embeddings.weight"][:t].unsqueeze(0)
+             + p["embeddings.token_type_embeddings.weight"][0])
+        x = F.layer_norm(x, (d,), p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"], self.eps)
+        keep = mask.bool()[:, None, None, :]  # [b, 1, 1, t]: attend to real tokens only
+        for i in range(self.layers):
+            L = f"encoder.layer.{i}."
+
+            def lin(name, v):
+                return F.linear(v, p[L + name + ".weight"], p[L + name + ".bias"])
+
+            q = lin("attention.self.query", x).view(b, t, h, d // h).transpose(1, 2)
+            k = lin("attention.self.key", x).view(b, t, h, d // h).transpose(1, 2)
+            v = lin("attention.self.value", x).view(b, t, h, d // h).transpose(1, 2)
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            a = a.transpose(1, 2).reshape(b, t, d)
+            x = F.layer_norm(x + lin("attention.output.dense", a), (d,),
+                             p[L + "attention.output.LayerNorm.weight"], p[L + "attention.output.LayerNorm.bias"], self.eps)
+            f = lin("output.dense", F.gelu(lin("intermediate.dense", x)))
+            x = F.layer_norm(x + f, (d,), p[L + "output.LayerNorm.weight"], p[L + "output.LayerNorm.bias"], self.eps)
+        return x

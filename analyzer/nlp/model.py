@@ -98,9 +98,9 @@ class EncoderSentimentModel:
         import torch
         from safetensors.torch import load_file
 
-        from analyzer.nlp.encoder import load_encoder
+        from analyzer.nlp.encoder import FastEncoder
 
-        self.tokenizer, self.encoder = load_encoder()
+        self.encoder = FastEncoder()  # plain torch: no transformers import at start-up
         tensors = load_file(str(self.path / ARTIFACT_WEIGHTS))
         apply_deltas(self.encoder, tensors, float(self.meta.get("lora_scale", 1.0)))
         self.head_w = tensors["head.weight"].float()
@@ -124,13 +124,8 @@ class EncoderSentimentModel:
         with torch.inference_mode():
             for s in range(0, n, batch_size):
                 idx = order[s : s + batch_size]
-                enc = self.tokenizer(
-                    [texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=self.max_length, return_tensors="pt",
-                )
-                enc.pop("token_type_ids", None)
-                hidden = self.encoder(**enc).last_hidden_state
-                pooled = mean_pool(hidden, enc["attention_mask"]).float()
+                ids, mask = self.encoder.tokenize([texts[i] for i in idx], self.max_length)
+                pooled = mean_pool(self.encoder(ids, mask), mask).float()
                 p = torch.softmax(pooled @ self.head_w.T + self.head_b, dim=-1)
                 probs[idx] = p.numpy()
                 emb[idx] = pooled.numpy()

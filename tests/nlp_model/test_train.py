@@ -51,3 +51,22 @@ def test_one_step_smoke(tmp_path, shared_sentiment):
     p = model.predict(["Profit rose.", "Loss widened."]).probs
     assert p.shape == (2, 3)
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
+
+
+def test_fast_encoder_matches_transformers_bert():
+    """The inference path's plain-torch forward equals transformers' BertModel (fp32)."""
+    import torch
+
+    from analyzer.nlp.encoder import FastEncoder, load_encoder, mean_pool
+
+    texts = ["Profit rose sharply in the third quarter.", "Shares fell.", "", "word " * 300]
+    fast = FastEncoder()
+    ids, mask = fast.tokenize(texts, 128)
+    tok, hf = load_encoder()
+    b = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+    assert torch.equal(b["input_ids"], ids) and ids.shape[1] == 128
+    with torch.inference_mode():
+        got = mean_pool(fast(ids, mask), mask)
+        want = mean_pool(hf(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state,
+                         b["attention_mask"])
+    assert (got - want).abs().max().item() < 1e-4
