@@ -24,6 +24,7 @@ TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
     "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "spm", "ref_src",
     "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "soc_src", "soc_trk",
+    "wt_mc", "wt_zmc", "wt.mc_id", "smid", "xtor", "cmp", "rss_source", "feedtype", "feedname",
 }
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "icid")
 

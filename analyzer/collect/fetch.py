@@ -247,11 +247,17 @@ async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, sum
 
     # Politeness: pages go at most two at a time per host.
     page_config = HttpConfig(**{**asdict(config), "per_host": min(config.per_host, 2)})
-    targets = []
+    targets, no_url = [], []
     for aid in article_ids:
         row = db.execute("select id, url, summary, timestamp_source from articles where id = ?", [aid]).fetchone()
         if row and row[1] and row[1].startswith(("http://", "https://")):
             targets.append(row)
+        elif row:
+            no_url.append(row[0])
+    if no_url:
+        with store.transaction(db):
+            for aid in no_url:
+                db["articles"].update(aid, {"full_text_status": "skipped", "full_text_error": "no http(s) URL"})
     pending: list[tuple] = []
 
     def flush():
