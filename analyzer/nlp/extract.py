@@ -189,7 +189,7 @@ class ClaimExtractor:
     def _judge(self, cands, probs, emb, model, claims, stats):
         from analyzer.nlp.attribution import attribute
         from analyzer.nlp.hedging import certainty, orientation
-        from analyzer.nlp.stance import STANCES, cue_features
+        from analyzer.nlp.stance import STANCES, THEME_VETO, cue_features
         from analyzer.nlp.themes_match import rule_stance
 
         head = self.head if model is not None else None
@@ -211,7 +211,7 @@ class ClaimExtractor:
                 sp = head.stance_probs(theme, emb[idx], feats)
                 tp = head.theme_prob(theme, emb[idx], feats)
             for j, (k, _, rule) in enumerate(rs):
-                if tp is not None and tp[j] < 0.5:
+                if tp is not None and tp[j] < THEME_VETO:
                     continue  # the theme head says the rule candidate is not about the theme
                 if sp is not None:
                     c = int(sp[j].argmax())

@@ -22,6 +22,8 @@ from analyzer.paths import MODELS_DIR
 HEAD_WEIGHTS = "stance_head.npz"
 HEAD_META = "stance_head.json"
 STANCES = (-1, 0, 1)  # column order of stance probabilities
+# The rules are precise on their own; the theme head only vetoes candidates it is sure about.
+THEME_VETO = 0.1
 
 
 def head_dir() -> Path:

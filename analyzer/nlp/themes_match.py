@@ -104,6 +104,8 @@ class ThemeMatcher:
         spans: list[tuple[str, int, int]] = []
         vocab = doc.vocab
         for m in (self.phrase_lower, self.phrase_exact, self.matcher):
+            if len(m) == 0:
+                continue
             for match_id, s, e in m(doc):
                 spans.append((vocab.strings[match_id], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         out: dict[int, dict[str, list[tuple[int, int]]]] = {}

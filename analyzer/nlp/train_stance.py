@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analyzer.nlp.stance import HEAD_META, HEAD_WEIGHTS, N_CUE, STANCES, StanceHead, cue_features
+from analyzer.nlp.stance import HEAD_META, HEAD_WEIGHTS, N_CUE, STANCES, THEME_VETO, StanceHead, cue_features
 
 VERSION = "stance-1.0"
 
@@ -153,7 +153,7 @@ def evaluate(head, model, items, view, emb, themes, split: str = "test") -> dict
                 sp = None
                 if with_head:
                     tprob = head.theme_prob(theme, emb[i : i + 1], feats[None])
-                    if is_cand and tprob is not None and tprob[0] < 0.5:
+                    if is_cand and tprob is not None and tprob[0] < THEME_VETO:
                         pred_theme = False
                     sp = head.stance_probs(theme, emb[i : i + 1], feats[None])
                 stance = STANCES[int(sp[0].argmax())] if sp is not None else rule[0]
