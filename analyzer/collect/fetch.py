@@ -303,6 +303,19 @@ async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, sum
         flush()
 
 
+def _run(coro):
+    """asyncio.run, also from code that already runs an event loop (a notebook, say): there the
+    coroutine gets its own loop in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as ex:
+        return ex.submit(asyncio.run, coro).result()
+
+
 def fetch_feeds(
     db: sqlite_utils.Database,
     feeds: list,
@@ -337,7 +350,7 @@ def fetch_feeds(
             bar = tqdm(total=len(rows), unit="feed", desc="feeds", dynamic_ncols=True)
         try:
             workers = default_parse_workers(len(rows)) if parse_workers is None else parse_workers
-            new_ids = asyncio.run(_fetch_all(db, rows, config, run.id, summary, bar, workers))
+            new_ids = _run(_fetch_all(db, rows, config, run.id, summary, bar, workers))
         finally:
             if bar is not None:
                 bar.close()
@@ -354,7 +367,7 @@ def fetch_feeds(
 
                 bar = tqdm(total=len(ids), unit="page", desc="full text", dynamic_ncols=True)
             try:
-                asyncio.run(_full_text(db, ids, config, run.id, summary, bar))
+                _run(_full_text(db, ids, config, run.id, summary, bar))
             finally:
                 if bar is not None:
                     bar.close()
