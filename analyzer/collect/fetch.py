@@ -205,7 +205,14 @@ async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary:
     try:
         async with Fetcher(config) as fetcher:
 
+            # Bounds how many fetched bodies wait for parsing at once.
+            in_flight = asyncio.Semaphore(max(2 * config.concurrency, 2 * workers, 1))
+
             async def one(feed):
+                async with in_flight:
+                    await one_feed(feed)
+
+            async def one_feed(feed):
                 resp = await fetcher.get(feed["url"], etag=feed.get("etag"), last_modified=feed.get("last_modified"))
                 now = store.utcnow()
                 job = parse_response(feed, resp, now)
@@ -350,7 +357,11 @@ def fetch_feeds(
             bar = tqdm(total=len(rows), unit="feed", desc="feeds", dynamic_ncols=True)
         try:
             workers = default_parse_workers(len(rows)) if parse_workers is None else parse_workers
-            new_ids = _run(_fetch_all(db, rows, config, run.id, summary, bar, workers))
+            try:
+                new_ids = _run(_fetch_all(db, rows, config, run.id, summary, bar, workers))
+            except sqlite3.OperationalError as exc:
+                path = db.execute("pragma database_list").fetchone()[2]
+                raise AnalyzerError(f"{path}: {exc} (is another process writing to it?)") from None
         finally:
             if bar is not None:
                 bar.close()
