@@ -83,6 +83,7 @@ TABLES: dict[str, Table] = {
             "last_error": str,
             "bozo": int,
             "bozo_reason": str,
+            "body_sha256": str,  # of the last parsed body: an identical 200 answer is not parsed again
         },
         pk="id",
         unique_indexes=(("url",),),
@@ -303,7 +304,7 @@ VIEWS: dict[str, str] = {
     "fetch_errors": """
         select f.started_at, feeds.name as feed, f.url, f.status, f.outcome, f.error
         from fetches f left join feeds on feeds.id = f.feed_id
-        where f.outcome not in ('ok', 'not_modified')
+        where f.outcome not in ('ok', 'not_modified', 'unchanged')
         order by f.started_at desc
     """,
 }

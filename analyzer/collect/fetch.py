@@ -10,6 +10,7 @@ describe, never ahead of them).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import sqlite3
@@ -83,12 +84,13 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
     out = []
     with store.transaction(db):
         for s in specs:
-            row = db.execute("select id, etag, last_modified, name, tags from feeds where url = ?", [s.url]).fetchone()
+            row = db.execute("select id, etag, last_modified, name, tags, body_sha256 from feeds where url = ?",
+                             [s.url]).fetchone()
             if row is None:
                 fid = db["feeds"].insert({"url": s.url, "name": s.name, "tags": json.dumps(list(s.tags))}).last_pk
                 out.append({"id": fid, "url": s.url, "name": s.name, "etag": None, "last_modified": None})
             else:
-                fid, etag, lm, name, tags = row
+                fid, etag, lm, name, tags, sha = row
                 upd = {}
                 if s.name and s.name != name:
                     upd["name"] = s.name
@@ -96,7 +98,8 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
                     upd["tags"] = json.dumps(list(s.tags))
                 if upd:
                     db["feeds"].update(fid, upd)
-                out.append({"id": fid, "url": s.url, "name": s.name or name, "etag": etag, "last_modified": lm})
+                out.append({"id": fid, "url": s.url, "name": s.name or name, "etag": etag, "last_modified": lm,
+                            "body_sha256": sha})
     return out
 
 
@@ -111,9 +114,14 @@ def _fetch_rows(resp: Response, run_id: int | None, kind: str, feed_id=None, art
     ]
 
 
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
 def parse_response(feed: dict, resp: Response, now: str) -> dict | None:
-    """Arguments for `parse_to_rows` for a response that has a body to parse, else None."""
-    if not resp.ok or resp.not_modified:
+    """Arguments for `parse_to_rows` for a response that has a body to parse, else None
+    (an error, a 304, or a 200 whose body is the one parsed last time)."""
+    if not resp.ok or resp.not_modified or resp.unchanged:
         return None
     return dict(body=resp.body, content_type=resp.headers.get("content-type"),
                 base_url=resp.headers.get("content-location") or resp.final_url or feed["url"],
@@ -135,11 +143,14 @@ def write_feed_result(db, feed: dict, resp: Response, parsed: dict | None, now: 
         else:
             rows = parsed["rows"]
             feed_upd.update(title=parsed["title"], site_url=parsed["site_url"], bozo=int(parsed["bozo"]),
-                            bozo_reason=parsed["bozo_reason"], last_error=None,
+                            bozo_reason=parsed["bozo_reason"], last_error=None, body_sha256=body_hash(resp.body),
                             etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
             if parsed["bozo"]:
                 summary.feeds_bozo += 1
                 fetch_rows[-1].update(outcome="bozo", error=f"kept {len(rows)} entries; {parsed['bozo_reason']}"[:500])
+    elif resp.unchanged:
+        fetch_rows[-1].update(outcome="unchanged")
+        feed_upd.update(etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
     elif resp.not_modified:
         # A 304 may carry fresh validators; keep the old ones otherwise.
         if resp.headers.get("etag"):
@@ -151,12 +162,12 @@ def write_feed_result(db, feed: dict, resp: Response, parsed: dict | None, now: 
         db["feeds"].update(feed["id"], feed_upd)
         counts, new_ids = store_articles(db, rows, now) if rows else (StoreCounts(), [])
     summary.fetches += len(fetch_rows)
-    summary.errors += sum(1 for r in fetch_rows if r["outcome"] not in ("ok", "not_modified", "bozo"))
+    summary.errors += sum(1 for r in fetch_rows if r["outcome"] not in ("ok", "not_modified", "unchanged", "bozo"))
     summary.add(counts)
     if failed:
         summary.feeds_failed += 1
         summary.failed.append({"url": feed["url"], "error": feed_upd["last_error"]})
-    elif resp.not_modified:
+    elif resp.not_modified or resp.unchanged:
         summary.feeds_not_modified += 1
     else:
         summary.feeds_ok += 1
@@ -214,6 +225,8 @@ async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary:
 
             async def one_feed(feed):
                 resp = await fetcher.get(feed["url"], etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+                if resp.ok and not resp.not_modified and feed.get("body_sha256") == body_hash(resp.body):
+                    resp.unchanged = True
                 now = store.utcnow()
                 job = parse_response(feed, resp, now)
                 parsed = None

@@ -88,6 +88,7 @@ class Response:
     outcome: str = "ok"
     error: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    unchanged: bool = False  # a 200 whose body equals the one parsed last time
 
     @property
     def not_modified(self) -> bool:

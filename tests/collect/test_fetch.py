@@ -118,8 +118,11 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
 
     before = db.execute("select count(*) from articles").fetchone()[0]
     s2 = fetch_feeds(db, [u["good"], u["etag"], u["gzip"]], config=http_config())
-    assert s2["articles_new"] == 0 and s2["feeds_not_modified"] == 1
+    assert s2["articles_new"] == 0 and s2["feeds_not_modified"] == 3 and s2["errors"] == 0
     assert outcomes(db, u["etag"]) == ["ok", "not_modified"]
+    # Without validators the body comes again, but an identical one is not parsed again.
+    assert outcomes(db, u["good"]) == ["ok", "unchanged"]
+    assert s2["articles_duplicate"] == 0
     assert server.hits("/etag")[1]["headers"].get("If-None-Match")
     assert db.execute("select count(*) from articles").fetchone()[0] == before
 

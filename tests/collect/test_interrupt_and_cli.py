@@ -116,7 +116,7 @@ def test_cli_exit_codes_summary_and_json(server, tmp_path):
 
     r = analyze("fetch", "--url", good, "--db", db, "--json")
     data = json.loads(r.stdout)
-    assert data["articles_new"] == 0 and data["articles_duplicate"] == 2 and data["feeds"] == 1
+    assert data["articles_new"] == 0 and data["feeds_not_modified"] == 1 and data["feeds"] == 1
 
     r = analyze("fetch", "--url", missing, "--db", db)
     assert r.exit_code == 1 and "every feed failed" in r.output
