@@ -42,3 +42,21 @@ def is_boilerplate(sentence: str) -> bool:
     # mostly links
     links = sum(len(m) for m in _URLISH.findall(sentence))
     return links > 0 and links >= 0.5 * len(sentence.strip())
+
+
+_LIST_HEADING = re.compile(
+    r"^[ \t]*(?:related(?: articles| stories| coverage| content| links| reading)?|more (?:from|on|stories)[^\n]{0,40}"
+    r"|read (?:more|next|also)|also read|see also|recommended(?: for you| reading)?|you (?:may|might) also like"
+    r"|trending(?: now)?|most (?:read|popular)|popular (?:now|stories)|further reading)[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
+
+
+def list_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges of link lists: a "Related articles:" style heading on its own line and
+    the lines under it up to the next blank line. Their headlines are not the article's claims."""
+    out = []
+    for m in _LIST_HEADING.finditer(text):
+        end = text.find("\n\n", m.end())
+        out.append((m.start(), len(text) if end < 0 else end))
+    return out

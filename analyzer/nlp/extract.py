@@ -151,9 +151,10 @@ class ClaimExtractor:
         return claims, stats
 
     def _candidates(self, doc, item, chunk, offset, sent_no, stats, out):
-        from analyzer.nlp.boilerplate import is_boilerplate
+        from analyzer.nlp.boilerplate import is_boilerplate, list_regions
 
         found = self.matcher.match_doc(doc)
+        lists = list_regions(doc.text)
         for sent in doc.sents:
             raw = sent.text
             stripped = raw.strip()
@@ -175,7 +176,7 @@ class ClaimExtractor:
             triggers = self.matcher.filter(stripped, s0, hit)
             if not triggers:
                 continue
-            if is_boilerplate(stripped):
+            if is_boilerplate(stripped) or any(a <= s0 < b for a, b in lists):
                 stats["boilerplate"] += 1
                 continue
             ents = [
@@ -272,6 +273,7 @@ class ClaimExtractor:
                 )
         for i, cl in enumerate(claims):
             cl.sort(key=lambda d: (d["start"], d["theme"]))
+            _resolve_surnames(cl)
             stats[i]["claims"] = len(cl)
 
     def _entities(self, c: _Cand, sd) -> list[dict]:
@@ -283,6 +285,20 @@ class ClaimExtractor:
             for e in sd.ents
             if e.label_ in keep
         ]
+
+
+def _resolve_surnames(claims: list[dict]) -> None:
+    """A later "Whitaker said" is the "Dan Whitaker, ... at Ironwood" named earlier in the text."""
+    full: dict[str, tuple[str, str | None]] = {}
+    for c in claims:
+        sp = c["speaker"]
+        if sp and " " in sp:
+            full.setdefault(sp.split()[-1], (sp, c["organisation"]))
+        elif sp and sp in full:
+            name, org = full[sp]
+            c["speaker"] = name
+            if c["organisation"] is None or c["organisation"] == "Federal Reserve" and org:
+                c["organisation"] = org
 
 
 def extract_text(text: str, **kwargs) -> list[dict]:

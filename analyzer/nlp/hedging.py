@@ -36,7 +36,21 @@ _BACKWARD = re.compile(
 )
 
 
+# Comparisons with expectations report a fact ("rose more than expected"), they do not hedge it.
+_VS_EXPECTATIONS = re.compile(
+    r"\b(?:than|as|from)\s+(?:had\s+been\s+|was\s+|were\s+)?(?:\w+\s+)?(?:expected|forecast|anticipated|estimated|predicted|projected)\b"
+    r"|\b(?:much|long|widely|hotly)-?\s?(?:anticipated|expected)\b"
+    r"|\b(?:beat|beats|missed|misses|topped|above|below|exceeded|trailed)\s+(?:\w+\s+)?(?:expectations|estimates|forecasts)\b",
+    re.I,
+)
+
+
+def _facts_only(sentence: str) -> str:
+    return _VS_EXPECTATIONS.sub(" ", sentence)
+
+
 def certainty(sentence: str) -> str:
+    sentence = _facts_only(sentence)
     if _SPECULATIVE.search(sentence):
         return "speculative"
     if _HEDGED.search(sentence):
@@ -45,7 +59,7 @@ def certainty(sentence: str) -> str:
 
 
 def orientation(sentence: str, sdoc=None) -> str:
-    fwd = _FORWARD.search(sentence)
+    fwd = _FORWARD.search(_facts_only(sentence))
     if sdoc is not None:
         # Tense from the parse: a future modal on the main verb, or a past main verb.
         root = next((t for t in sdoc if t.dep_ == "ROOT"), None)

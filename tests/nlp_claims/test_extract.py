@@ -180,3 +180,13 @@ def test_vader_falls_back_to_rule_stance():
     c = claims[0][0]
     assert c["stance"] == -1 and c["label"] in ("negative", "neutral", "positive")
     assert "stance:rules" in c["model_version"]
+
+
+def test_related_articles_lists_give_no_claims(extractor):
+    text = (
+        "Small caps slipped for a fourth straight session.\n\n"
+        "Related articles:\n- Small caps rally as the Fed signals cuts\n- Short sellers scramble to cover in meme stocks\n\n"
+        "Treasury yields fell after the soft CPI report."
+    )
+    claims, _ = extractor.extract([text])
+    assert [c["theme"] for c in claims[0]] == ["small_cap_rotation", "rate_cuts"]
