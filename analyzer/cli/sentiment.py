@@ -138,8 +138,7 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
                           max_steps=max_steps, limit=limit)
         if epochs is not None:
             cfg.epochs = epochs
-        log = lambda msg: click.echo(msg, err=True)  # noqa: E731
-        train_sentiment(out, cfg, log=log)
+        train_sentiment(out, cfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:
             from analyzer.nlp.evaluate import write_dev_metrics
 
@@ -156,7 +155,7 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
             from analyzer.paths import MODELS_DIR
 
             model = load_model(str(out) if out_dir else None)
-            mod.train_stance(model, MODELS_DIR / "stance", seed)
+            mod.train_stance(model, MODELS_DIR / "stance", seed, log=lambda msg: click.echo(msg, err=True))
     click.echo(f"train: done in {time.time() - t0:.0f} s")
 
 
