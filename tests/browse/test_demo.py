@@ -69,11 +69,6 @@ def test_disclaimers_yield_no_claims(demo):
     assert not bad, f"disclaimers became claims: {bad}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap in the claims stage: headlines listed under 'Related articles:' are scored as sentences "
-    "(analyzer/nlp/boilerplate.py judges one sentence at a time); remove this marker once they yield no claims",
-)
 def test_related_articles_lists_yield_no_claims(demo):
     con = sqlite3.connect(demo["path"])
     related = _related_headlines()
