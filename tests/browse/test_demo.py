@@ -6,7 +6,6 @@ import json
 import sqlite3
 from datetime import datetime
 
-import pytest
 from click.testing import CliRunner
 
 from analyzer.browse import demo as demo_mod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import pytest
 
 from analyzer import store
 
