@@ -70,3 +70,23 @@ def test_fast_encoder_matches_transformers_bert():
         want = mean_pool(hf(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state,
                          b["attention_mask"])
     assert (got - want).abs().max().item() < 1e-4
+
+
+def test_train_cli_rejects_unknown_data_set(cli, tmp_path):
+    res = cli("train", "--only", "sentiment", "--data", "imdb", "--out", str(tmp_path / "m"))
+    assert res.exit_code == 1
+    assert "imdb" in res.stderr and "phrasebank" in res.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_cli_leaves_a_data_set_out(cli, tmp_path, shared_sentiment):
+    import json
+
+    out = tmp_path / "m"
+    res = cli("train", "--only", "sentiment", "--exclude", "phrasebank", "--limit", "32",
+              "--max-steps", "1", "--no-eval", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    meta = json.loads((out / "sentiment.json").read_text())
+    assert meta["train_config"]["data"] == ["twitter", "sentfin"]
+    assert "phrasebank" not in meta["licences"]
+    assert set(meta["train_rows"]) <= {"twitter", "sentfin"}
