@@ -50,8 +50,27 @@ def urls(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> dict
     return {"home": base, "database": base + database_name(db_path), "dashboard": f"{base}-/dashboards/{DASHBOARD}"}
 
 
+REPORTS_MOUNT = "reports"
+
+
+def reports_dir(db_path: str | Path) -> Path | None:
+    """Where `analyze demo` put this database's comparison reports (reports/<db stem> beside it)."""
+    path = Path(db_path).parent / "reports" / database_name(db_path)
+    return path if path.is_dir() and any(path.rglob("*.html")) else None
+
+
+def report_urls(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
+    folder = reports_dir(db_path)
+    if folder is None:
+        return []
+    return [f"http://{host}:{port}/{REPORTS_MOUNT}/{p.relative_to(folder).as_posix()}" for p in sorted(folder.rglob("*.html"))]
+
+
 def datasette_args(db_path: str | Path, metadata_path: str | Path, host: str, port: int) -> list[str]:
     args = ["serve", str(db_path), "--metadata", str(metadata_path), "--host", host, "--port", str(port)]
+    folder = reports_dir(db_path)
+    if folder is not None:
+        args += ["--static", f"{REPORTS_MOUNT}:{folder}"]
     for name, value in SETTINGS.items():
         args += ["--setting", name, value]
     return args
@@ -91,6 +110,8 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> Non
         click.echo(f"Serving {db_path} at {u['home']}")
         click.echo(f"  tables and canned queries: {u['database']}")
         click.echo(f"  dashboard:                 {u['dashboard']}")
+        for url in report_urls(db_path, host, port):
+            click.echo(f"  comparison report:         {url}")
         click.echo("Press Ctrl-C to stop.", err=True)
         try:
             datasette_cli.cli.main(datasette_args(db_path, meta_path, host, port), standalone_mode=False)

@@ -20,6 +20,16 @@ def test_serve_prints_the_urls_and_listens_on_loopback(server):
     assert server.base.startswith("http://127.0.0.1:")
 
 
+def test_comparison_reports_are_served(server):
+    urls = re.findall(r"comparison report:\s+(\S+)", server.log.read_text())
+    assert len(urls) == 3  # one per theme
+    for url in urls:
+        page = server.get(url.removeprefix(server.base))
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        for img in re.findall(r'<img[^>]+src="([^"]+\.png)"', page.text):
+            assert server.get(urljoin(url, img).removeprefix(server.base)).status_code == 200, img
+
+
 def test_demo_report_names_each_stage(demo):
     text = "\n".join(demo["lines"])
     for stage in ("import", "prices", "score", "align", "compare"):
