@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="sentiment model (default: the shipped one)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--split", default="test", choices=("test", "blind", "train"))
+    ap.add_argument("--split", default="test", choices=("test", "blind", "blind2", "train"))
     args = ap.parse_args(argv)
     model = load_model(args.model)
     if args.eval:

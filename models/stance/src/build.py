@@ -2,6 +2,7 @@
 
 templates.py: template sentences (subject x predicate), training split only.
 blind.txt: more of our own sentences, written after the rules were frozen (split "blind").
+blind2.txt: written after the final heads were trained, scored once (split "blind2").
 own_*.txt: our own sentences, one per line: "S+ R- | text" (S small_cap_rotation,
 Q short_squeeze, R rate_cuts; + / - / 0 stance; "-" alone: about none of the themes).
 FEED_LABELS: labels of sentences of the saved real feeds in ../shared/data/feeds, keyed by the
@@ -55,14 +56,14 @@ def norm(text: str) -> str:
 
 def main() -> None:
     items = []
-    for f in sorted(HERE.glob("own_*.txt")) + [HERE / "blind.txt"]:
+    for f in sorted(HERE.glob("own_*.txt")) + [HERE / "blind.txt", HERE / "blind2.txt"]:
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines()):
             if not line.strip() or line.startswith("#"):
                 continue
             lab, text = line.split(" | ", 1)
             item = {"id": f"own-{f.stem.removeprefix('own_')}-{n:03d}", "text": text.strip(), "themes": parse_labels(lab)}
-            if f.stem == "blind":
-                item["split"] = "blind"
+            if f.stem in ("blind", "blind2"):
+                item["split"] = f.stem
             items.append(item)
     seen = {norm(it["text"]) for it in items}
     feeds = shared_dir() / "data" / "feeds"
@@ -78,7 +79,7 @@ def main() -> None:
     rng = random.Random(SEED)
     strata: dict[str, list] = {}
     for it in items:
-        if it.get("split") == "blind":
+        if it.get("split") in ("blind", "blind2"):
             continue
         strata.setdefault(json.dumps(sorted(it["themes"].items())), []).append(it)
     for key in sorted(strata):
@@ -97,7 +98,8 @@ def main() -> None:
             fh.write(json.dumps(it, ensure_ascii=False, sort_keys=True) + "\n")
     n_theme = sum(1 for it in items if it["themes"])
     print(f"{out}: {len(items)} items ({n_theme} with a theme, {len(items) - n_theme} none), "
-          f"{sum(it['split'] == 'test' for it in items)} test, {sum(it['split'] == 'blind' for it in items)} blind")
+          f"{sum(it['split'] == 'test' for it in items)} test, {sum(it['split'] == 'blind' for it in items)} blind, "
+          f"{sum(it['split'] == 'blind2' for it in items)} blind2")
 
 
 if __name__ == "__main__":
