@@ -5,6 +5,7 @@ Everything a theme matches on is data in the theme file; this module only compil
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ class CompiledTheme:
     entity_labels: frozenset[str] = frozenset()
 
 
-def _compile(path_hint: str, theme: str, pattern: str) -> re.Pattern:
+def _compile(theme: str, pattern: str) -> re.Pattern:
     try:
         return re.compile(pattern, re.I)
     except re.error as exc:
@@ -80,21 +81,21 @@ class ThemeMatcher:
                     self.matcher.add(th.name, pats)
                 except Exception as exc:  # spaCy raises its own errors for malformed patterns
                     raise AnalyzerError(f"themes file: theme {th.name}: bad token pattern ({str(exc).splitlines()[0]})") from None
-            ct.regexes = [_compile("", th.name, p) for p in trig.get("regex") or []]
-            ct.excludes = [_compile("", th.name, p) for p in spec.get("exclude") or []]
+            ct.regexes = [_compile(th.name, p) for p in trig.get("regex") or []]
+            ct.excludes = [_compile(th.name, p) for p in spec.get("exclude") or []]
             veto = spec.get("veto") or {}
-            ct.veto = [_compile("", th.name, p) for p in veto.get("regex") or []]
-            ct.veto_unless = [_compile("", th.name, p) for p in veto.get("unless") or []]
+            ct.veto = [_compile(th.name, p) for p in veto.get("regex") or []]
+            ct.veto_unless = [_compile(th.name, p) for p in veto.get("unless") or []]
             cues = spec.get("stance_cues") or {}
             for key, pol in (("positive", 1), ("negative", -1)):
                 for c in cues.get(key) or []:
                     if isinstance(c, dict):
                         ct.cues.append(
-                            Cue(_compile("", th.name, c["regex"]), pol, float(c.get("weight", 1.0)), bool(c.get("negate", True)))
+                            Cue(_compile(th.name, c["regex"]), pol, float(c.get("weight", 1.0)), bool(c.get("negate", True)))
                         )
                     else:
-                        ct.cues.append(Cue(_compile("", th.name, str(c)), pol))
-            ct.neutral = [_compile("", th.name, p) for p in cues.get("neutral") or []]
+                        ct.cues.append(Cue(_compile(th.name, str(c)), pol))
+            ct.neutral = [_compile(th.name, p) for p in cues.get("neutral") or []]
             if not (lower or exact or pats or ct.regexes):
                 raise AnalyzerError(f"themes file: theme {th.name} has no triggers (phrases, patterns or regex)")
             self.themes[th.name] = ct
@@ -110,8 +111,6 @@ class ThemeMatcher:
                 spans.append((vocab.strings[match_id], doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)))
         out: dict[int, dict[str, list[tuple[int, int]]]] = {}
         sent_starts = [(s.start_char, s.end_char) for s in doc.sents]
-        import bisect
-
         starts = [a for a, _ in sent_starts]
         for theme, a, b in spans:
             i = bisect.bisect_right(starts, a) - 1
