@@ -6,6 +6,8 @@ transaction: its old claims are deleted, the new ones inserted (ids are
 article_id:sentence_index:theme) and `article_scores` records the model and theme versions.
 A killed run loses at most the batch in flight; rerunning picks up the articles whose
 `article_scores` row is missing or has other versions, so the claims table ends the same.
+An article updated after it was scored (full text fetched later: `articles.updated_at`) is
+scored again.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def score_articles(
     else:
         sql = (
             "select a.id from articles a left join article_scores s on s.article_id = a.id "
-            "where s.article_id is null or s.model_version is not ? or s.theme_version is not ? order by a.id"
+            "where s.article_id is null or s.model_version is not ? or s.theme_version is not ? "
+            "or (a.updated_at is not null and a.updated_at > s.scored_at) order by a.id"
         )
         params = [model_version, theme_version]
     ids = [r[0] for r in db.execute(sql, params).fetchall()]

@@ -97,6 +97,15 @@ def test_score_writes_claims_reruns_add_nothing_rescore_redoes(tmp_path, run_cli
     assert (s2["articles"], s2["skipped"], s2["claims"]) == (0, 12, 0)
     assert claims_table(db) == rows
 
+    later = "2999-01-01T00:00:00.000000Z"  # full text arrived after scoring: that article is scored again
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("update articles set updated_at = ? where id = 'art0003'", [later])
+    con.close()
+    r = run_cli("score", "--db", str(db), "--json")
+    assert json.loads(r.stdout)["articles"] == 1
+    assert claims_table(db) == rows
+
     r = run_cli("score", "--db", str(db), "--rescore", "--json")
     s3 = json.loads(r.stdout)
     assert s3["articles"] == 12 and s3["claims"] == s["claims"]
