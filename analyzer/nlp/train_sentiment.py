@@ -30,11 +30,11 @@ class TrainConfig:
     data: tuple[str, ...] = datasets.DEFAULT_TRAIN
     method: str = "lora"  # "lora" or "frozen"
     seed: int = 13
-    epochs: float = 2.0
+    epochs: float = 2.5
     batch_size: int = 32
     max_length: int = 64
-    lr: float = 5e-4
-    head_lr: float = 2e-3
+    lr: float = 1.5e-3
+    head_lr: float = 3e-3
     rank: int = 16
     alpha: float = 32.0
     weight_decay: float = 0.01
