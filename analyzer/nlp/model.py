@@ -109,6 +109,11 @@ class EncoderSentimentModel:
             raise AnalyzerError(f"{self.path}: head labels {self.meta.get('labels')} are not {LABELS}")
         if self.precision == "bf16":
             self.encoder.to(torch.bfloat16)
+        from analyzer.nlp.precision import choose_threads
+
+        threads = choose_threads()
+        if threads:
+            torch.set_num_threads(threads)
 
     def predict(self, texts: list[str], batch_size: int = 64) -> Prediction:
         import torch

@@ -39,3 +39,14 @@ def test_bf16_predictions_match_fp32():
         np.linalg.norm(fp32.embeddings, axis=1) * np.linalg.norm(bf16.embeddings, axis=1)
     )
     assert cos.min() > 0.99
+
+
+def test_thread_choice(monkeypatch):
+    monkeypatch.setenv("ANALYZE_THREADS", "3")
+    assert precision.choose_threads() == 3
+    monkeypatch.delenv("ANALYZE_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert precision.choose_threads() is None  # the user's OpenMP setting wins
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    n = precision.choose_threads()
+    assert n is None or n >= 1
