@@ -164,11 +164,29 @@ def load_model(name_or_path: str | None = None, labels: str | None = None) -> Te
         return VaderModel()
     path = Path(name_or_path).expanduser()
     if not path.is_dir():
+        path = _from_hf_cache(name_or_path)
+    if path is None:
         raise AnalyzerError(
-            f"--model {name_or_path}: not 'default', 'vader' or a local model directory"
+            f"--model {name_or_path}: not 'default', 'vader', a local model directory "
+            "or a model in the local Hugging Face cache"
         )
     if is_encoder_artifact(path):
         return EncoderSentimentModel(path)
     from analyzer.nlp.hf_local import HFLocalModel
 
     return HFLocalModel(path, labels=labels)
+
+
+def _from_hf_cache(name: str) -> Path | None:
+    """The snapshot folder of a hub id ("org/name") already in the local HF cache; never downloads."""
+    if name.count("/") != 1 or name.startswith((".", "/", "~")):
+        return None
+    from analyzer.nlp.encoder import offline
+
+    offline()
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id=name, local_files_only=True))
+    except Exception:
+        return None

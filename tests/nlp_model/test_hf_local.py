@@ -89,3 +89,11 @@ def test_broken_model_dir_is_one_line_error(tmp_path, cli):
     assert res.exit_code == 1
     assert res.stderr.startswith(f"error: --model {path}: cannot load")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_hub_id_not_in_cache_is_a_clear_error(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache: nothing may be fetched
+    res = cli("sentiment", "--model", "ProsusAI/finbert", input="Profit rose.\n")
+    assert res.exit_code == 1
+    assert "local Hugging Face cache" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
