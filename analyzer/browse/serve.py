@@ -7,6 +7,8 @@ database after its file's stem, so the metadata is rewritten for the file being 
 from __future__ import annotations
 
 import json
+import signal
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,9 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> Non
     check_port(host, port)
     from datasette import cli as datasette_cli
 
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; turning it into SystemExit
+    # lets the temporary metadata folder below be removed instead of left behind in /tmp.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with tempfile.TemporaryDirectory(prefix="analyze-serve-") as tmp:
         meta_path = Path(tmp) / "metadata.json"
         meta_path.write_text(json.dumps(load_metadata(database_name(db_path))))
