@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_SAY = r"(?:said|says|say|told|tells|noted|notes|wrote|writes|added|adds|warned|warns|argued|argues|cautioned|cautions|explained|explains|predicted|predicts|stated|states|remarked|commented|observed|insisted|acknowledged|conceded|reckons|reckoned)"
+# "added"/"adds" only as speech ("…, he added." / "added that"), not "Employers added 114,000 jobs"
+_SAY = r"(?:said|says|say|told|tells|noted|notes|wrote|writes|(?:added|adds)(?=\s*(?:that\b|[,.;:\"“”]|$))|warned|warns|argued|argues|cautioned|cautions|explained|explains|predicted|predicts|stated|states|remarked|commented|observed|insisted|acknowledged|conceded|reckons|reckoned)"
 _NAME = r"(?:[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|de|van|von|di|da|del|of|and|&)){0,4})"
 _ORG_TAIL = r"(?:the\s+)?(?P<org>[A-Z][\w.'’&-]*(?:\s+(?:[A-Z0-9][\w.'’&-]*|&|of|and|de)){0,5})"
 # greedy: "head of U.S. equity strategy at RBC" backtracks to the last preposition
@@ -44,8 +45,23 @@ _NOT_NAMES = {
     "Still", "Meanwhile", "However", "Yet", "So", "Also", "Data", "Reports", "Report", "Markets", "Stocks", "A", "An",
     "In", "On", "As", "At", "For", "When", "While", "If", "Now", "Today", "Yesterday", "Monday", "Tuesday",
     "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Wall", "Bulls", "Bears", "Shorts", "Fund", "Funds",
+    "Employers", "Companies", "Consumers", "Households", "Retailers", "Lenders", "Banks", "Policymakers", "Economists",
 }
+# Titles in front of a name: "Fed Chair Jerome Powell" is the person Jerome Powell of the Federal Reserve.
+_TITLE_PREFIX = re.compile(
+    r"^(?:(?P<inst>Fed|Federal Reserve|U\.S\.|US|Treasury|ECB|BOJ)\s+)?"
+    r"(?:Chair(?:man|woman)?|Vice\s+Chair(?:man|woman)?|Governor|President|Secretary|Treasury\s+Secretary)\s+"
+    r"(?=[A-Z])"
+)
 _FED_PEOPLE = re.compile(r"\b(?:Powell|Waller|Goolsbee|Bostic|Kashkari|Musalem|Hammack|Bowman|Kugler|Miran|Jefferson|Logan|Daly|Williams|Barr|Cook)\b")
+
+
+def _strip_title(name: str | None) -> tuple[str | None, bool]:
+    """("Jerome Powell", True) for "Fed Chair Jerome Powell": the name, and whether a title went."""
+    if not name:
+        return name, False
+    m = _TITLE_PREFIX.match(name)
+    return (name[m.end():], True) if m else (name, False)
 
 
 def _clean(name: str | None) -> str | None:
@@ -68,9 +84,10 @@ def attribute(sentence: str, sdoc=None) -> tuple[str | None, str | None]:
             continue
         gd = m.groupdict()
         sp, og = _clean(gd.get("sp")), _clean(gd.get("org"))
+        sp, titled = _strip_title(sp)
         if sp is None and og is None:
             continue
-        if sp and og is None and _is_org(sp, sdoc):
+        if sp and og is None and not titled and _is_org(sp, sdoc):
             sp, og = None, sp
         speaker, org = sp, og
         break
@@ -112,10 +129,57 @@ def _refine_with_parse(sdoc, speaker, org):
                     break
     elif not any(speaker in p.text or p.text in speaker for p in persons) and any(speaker == o.text for o in orgs):
         org, speaker = org or speaker, None
+    speaker = _strip_title(speaker)[0]
     if speaker and (org is None or not (_ORG_WORDS.search(org) or any(org == o.text for o in orgs))):
-        # "…, chief strategist at Acme Capital": the ORG right after the speaker
+        # "…, chief strategist at Acme Capital": the ORG right after the speaker's title, not
+        # any ORG later in the sentence ("Raman said … until the Fed starts easing")
         sp_end = sdoc.text.find(speaker)
-        after = [o for o in orgs if o.start_char > sp_end >= 0 and o.start_char - sp_end < 90]
-        if after:
-            org = after[0].text
+        for o in orgs:
+            if sp_end >= 0 and 0 < o.start_char - sp_end - len(speaker) < 90:
+                between = sdoc.text[sp_end + len(speaker) : o.start_char]
+                if _APPOSITIVE_ORG.fullmatch(between) and not re.search(rf"\b{_SAY}", between):
+                    org = o.text
+                    break
     return speaker, org
+
+
+_APPOSITIVE_ORG = re.compile(r",\s+[^.;\"“”]*\b(?:at|of|with|from)\s+(?:the\s+)?")
+
+
+def resolve_surnames(claims: list[dict], text: str) -> None:
+    """A later "Whitaker said" is the "Dan Whitaker, ... at Ironwood" named earlier in the text.
+
+    The full name may sit in a sentence that made no claim, so the whole text is searched; the
+    person's organisation is the one given where they were introduced.
+    """
+    known: dict[str, tuple[str, str | None]] = {}
+    for c in claims:
+        if c["speaker"] and " " in c["speaker"]:
+            known.setdefault(c["speaker"].split()[-1], (c["speaker"], c["organisation"]))
+    for c in claims:
+        # a bare surname may have been read as an organisation ("Raman said …" with no NER person)
+        for field in ("speaker", "organisation"):
+            bare = c[field]
+            if not bare or " " in bare or not bare[:1].isupper() or _ORG_WORDS.search(bare):
+                continue
+            if field == "organisation" and c["speaker"]:
+                continue
+            if bare not in known:
+                known[bare] = _introduction(bare, text)
+            name, org = known[bare]
+            if name:
+                c["speaker"] = name
+                c["organisation"] = org or (c["organisation"] if field == "speaker" else None)
+                break
+
+
+_INTRO_ORG = re.compile(rf",\s+{_TITLE}\s+(?:at|of|with|for|from)\s+{_ORG_TAIL}")
+
+
+def _introduction(surname: str, text: str) -> tuple[str | None, str | None]:
+    rx = re.compile(rf"\b([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?{re.escape(surname)}\b")
+    m = next((m for m in rx.finditer(text) if m.group(1) not in _NOT_NAMES and not _TITLE_PREFIX.match(m.group(0))), None)
+    if m is None:
+        return None, None
+    appositive = _INTRO_ORG.match(text, m.end())  # "Maria Okafor, chief strategist at Pinecrest, …"
+    return m.group(0), _clean(appositive.group("org")) if appositive else None

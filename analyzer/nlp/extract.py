@@ -147,7 +147,7 @@ class ClaimExtractor:
         if model is not None:
             pred = model.predict([c.text for c in cands], batch_size=self.batch_size)
             probs, emb = pred.probs, pred.embeddings
-        self._judge(cands, probs, emb, model, claims, stats)
+        self._judge(cands, probs, emb, model, claims, stats, texts)
         return claims, stats
 
     def _candidates(self, doc, item, chunk, offset, sent_no, stats, out):
@@ -187,8 +187,8 @@ class ClaimExtractor:
             stats["candidates"] += 1
             out.append(_Cand(item, idx, offset + s0, offset + s0 + len(stripped), stripped, triggers, ents, chunk))
 
-    def _judge(self, cands, probs, emb, model, claims, stats):
-        from analyzer.nlp.attribution import attribute
+    def _judge(self, cands, probs, emb, model, claims, stats, texts):
+        from analyzer.nlp.attribution import attribute, resolve_surnames
         from analyzer.nlp.hedging import certainty, orientation
         from analyzer.nlp.stance import STANCES, THEME_VETO, cue_features
         from analyzer.nlp.themes_match import rule_stance
@@ -273,7 +273,7 @@ class ClaimExtractor:
                 )
         for i, cl in enumerate(claims):
             cl.sort(key=lambda d: (d["start"], d["theme"]))
-            _resolve_surnames(cl)
+            resolve_surnames(cl, texts[i] or "")
             stats[i]["claims"] = len(cl)
 
     def _entities(self, c: _Cand, sd) -> list[dict]:
@@ -285,20 +285,6 @@ class ClaimExtractor:
             for e in sd.ents
             if e.label_ in keep
         ]
-
-
-def _resolve_surnames(claims: list[dict]) -> None:
-    """A later "Whitaker said" is the "Dan Whitaker, ... at Ironwood" named earlier in the text."""
-    full: dict[str, tuple[str, str | None]] = {}
-    for c in claims:
-        sp = c["speaker"]
-        if sp and " " in sp:
-            full.setdefault(sp.split()[-1], (sp, c["organisation"]))
-        elif sp and sp in full:
-            name, org = full[sp]
-            c["speaker"] = name
-            if c["organisation"] is None or c["organisation"] == "Federal Reserve" and org:
-                c["organisation"] = org
 
 
 def extract_text(text: str, **kwargs) -> list[dict]:

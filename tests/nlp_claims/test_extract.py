@@ -79,7 +79,10 @@ def test_certainty_and_orientation(extractor, text, certainty, orientation):
         ("Jane Doe, chief strategist at Acme Capital, said small caps are poised to outperform.", "Jane Doe", "Acme Capital"),
         ("The Fed is expected to cut rates in September, according to Goldman Sachs.", None, "Goldman Sachs"),
         ('"We are in no hurry to cut rates," Powell told reporters.', "Powell", "Federal Reserve"),
+        ("Fed Chair Jerome Powell said the time had come for policy to adjust, signalling a rate cut.",
+         "Jerome Powell", "Federal Reserve"),
         ("Small caps rallied 3% on Tuesday.", None, None),
+        ("Employers added just 114,000 jobs in July, boosting bets on a September Fed rate cut.", None, None),
     ],
 )
 def test_attribution(extractor, text, speaker, org):
@@ -87,6 +90,17 @@ def test_attribution(extractor, text, speaker, org):
     assert claims[0], text
     c = claims[0][0]
     assert (c["speaker"], c["organisation"]) == (speaker, org)
+
+
+def test_surname_resolves_to_the_person_introduced_earlier(extractor):
+    text = (
+        "Maria Okafor, chief strategist at Pinecrest Advisors, has covered markets for 20 years. "
+        "Okafor said she expects small caps to outperform large caps once the Fed starts cutting."
+    )
+    claims, _ = extractor.extract([text])
+    by = {c["theme"]: c for c in claims[0]}
+    c = by["small_cap_rotation"]
+    assert (c["speaker"], c["organisation"]) == ("Maria Okafor", "Pinecrest Advisors")
 
 
 def test_entities_with_relevance(extractor):
