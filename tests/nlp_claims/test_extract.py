@@ -94,7 +94,7 @@ def test_attribution(extractor, text, speaker, org):
 
 def test_surname_resolves_to_the_person_introduced_earlier(extractor):
     text = (
-        "Maria Okafor, chief strategist at Pinecrest Advisors, has covered markets for 20 years. "
+        "We spoke with Maria Okafor, chief strategist at Pinecrest Advisors. "
         "Okafor said she expects small caps to outperform large caps once the Fed starts cutting."
     )
     claims, _ = extractor.extract([text])
