@@ -59,7 +59,9 @@ TABLES: dict[str, Table] = {
             "arguments": str,  # JSON
             "started_at": str,
             "ended_at": str,
-            "status": str,  # running | ok | failed | interrupted
+            "status": str,  # running | ok | failed | interrupted | killed
+            "host": str,
+            "pid": int,
             "counts": str,  # JSON
             "versions": str,  # JSON
             "error": str,
@@ -401,6 +403,26 @@ class Run:
     versions: dict[str, str] = field(default_factory=dict)
 
 
+def _mark_killed_runs(db: sqlite_utils.Database) -> None:
+    """Runs still 'running' whose process on this host is gone were killed (SIGKILL, power cut)."""
+    for row in db.execute(
+        "select id, pid from runs where status = 'running' and host = ?", [platform.node()]
+    ).fetchall():
+        if row[1] is None or _pid_alive(row[1]):
+            continue
+        db["runs"].update(row[0], {"status": "killed", "error": "process ended without finishing the run"})
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def record_run(
     db: sqlite_utils.Database, command: str, arguments: dict[str, Any], libraries: tuple[str, ...] = ()
@@ -408,12 +430,15 @@ def record_run(
     """Record one command run in `runs`; the caller fills `run.counts` (and `run.versions`)."""
     versions = library_versions(*libraries)
     with db.conn:
+        _mark_killed_runs(db)
         run_id = db["runs"].insert(
             {
                 "command": command,
                 "arguments": json.dumps(arguments, default=str, sort_keys=True),
                 "started_at": utcnow(),
                 "status": "running",
+                "host": platform.node(),
+                "pid": os.getpid(),
                 "versions": json.dumps(versions, sort_keys=True),
                 "counts": "{}",
             }

@@ -65,3 +65,21 @@ def test_transaction_rolls_back_whole_batch(tmp_path):
             db["prices"].insert({"symbol": "SPY", "date": "2024-01-02", "close": 1.0})
             raise RuntimeError("killed mid-batch")
     assert db["prices"].count == 0
+
+
+def test_a_killed_run_is_marked_by_the_next_one(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "k.db"
+    code = (
+        "import os, signal; from analyzer import store; db = store.open_db(%r)\n"
+        "with store.record_run(db, 'fetch', {}):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n" % str(path)
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == -9
+    db = store.open_db(path)
+    assert [r["status"] for r in db["runs"].rows] == ["running"]
+    with store.record_run(db, "fetch", {}):
+        pass
+    assert [r["status"] for r in db["runs"].rows_where(order_by="id")] == ["killed", "ok"]
