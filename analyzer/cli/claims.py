@@ -42,21 +42,16 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
 
-    db = store.open_db(db_path)
-    args = {"model": model, "themes": themes_path, "theme": list(theme_names), "rescore": rescore, "limit": limit}
-    with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
-        summary = score_articles(
-            db,
-            model=model,
-            rescore=rescore,
-            batch_size=batch_size,
-            progress=is_interactive(),
-            themes_path=themes_path,
-            theme_names=list(theme_names) or None,
-            limit=limit,
-        )
-        run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
-        run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
+    summary = score_articles(
+        store.open_db(db_path),
+        model=model,
+        rescore=rescore,
+        batch_size=batch_size,
+        progress=is_interactive(),
+        themes_path=themes_path,
+        theme_names=list(theme_names) or None,
+        limit=limit,
+    )
     emit_summary(
         summary,
         as_json,

@@ -41,10 +41,20 @@ def score_articles(
     """Score articles not yet scored with the current model + theme versions (all with rescore).
 
     Returns a summary: articles, skipped, sentences, candidates, claims, chunks, model_version,
-    theme_version."""
+    theme_version. The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
     ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
+    args = {"model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
+            "themes": str(themes_path) if themes_path else None, "theme": theme_names, "rescore": rescore, "limit": limit}
+    with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
+        summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit)
+        run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
+        run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
+    return summary
+
+
+def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None) -> dict:
     model_version, theme_version = ex.model_version, ex.theme_version
     total = db.execute("select count(*) from articles").fetchone()[0]
     if rescore:

@@ -149,6 +149,8 @@ def test_killed_run_resumes_to_the_same_table(tmp_path, run_cli):
     assert len(a) == len(b) > 0
     assert a == b
     assert counts(killed) == counts(whole)
+    runs = sqlite3.connect(killed).execute("select status from runs where command = 'score' order by id").fetchall()
+    assert runs == [("killed",), ("ok",)]
 
 
 def test_unknown_theme_for_score(tmp_path, run_cli):
