@@ -173,6 +173,7 @@ def resolve_surnames(claims: list[dict], text: str) -> None:
                 break
 
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“])")
 _INTRO_ORG = re.compile(rf",\s+{_TITLE}\s+(?:at|of|with|for|from)\s+{_ORG_TAIL}")
 
 
@@ -181,6 +182,6 @@ def _introduction(surname: str, text: str) -> tuple[str | None, str | None]:
     m = next((m for m in rx.finditer(text) if m.group(1) not in _NOT_NAMES and not _TITLE_PREFIX.match(m.group(0))), None)
     if m is None:
         return None, None
-    end = re.compile(r"[.!?](?=\s+[A-Z\"“])").search(text, m.end())  # the introduction's sentence
+    end = _SENTENCE_END.search(text, m.end())  # the introduction's own sentence
     appositive = _INTRO_ORG.match(text, m.end(), end.start() if end else len(text))  # "X, strategist at Y"
     return m.group(0), _clean(appositive.group("org")) if appositive else None
