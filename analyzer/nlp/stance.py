@@ -81,27 +81,29 @@ class StanceHead:
 
     def stance_probs(self, theme: str, emb: np.ndarray, cues: np.ndarray) -> np.ndarray | None:
         """[n, 3] probabilities over STANCES, or None when the head has no model for the theme."""
-        w = self.weights.get(f"stance.{theme}.coef")
-        if w is None:
+        z = self._logits(f"stance.{theme}", emb, cues)
+        if z is None:
             return None
-        b = self.weights[f"stance.{theme}.intercept"]
         classes = [int(c) for c in self.weights[f"stance.{theme}.classes"]]
-        x = np.hstack([emb, cues]).astype(np.float32)
-        z = x @ w.T + b
         if len(classes) == 2:  # sklearn's binary form: one column for the second class
             z = np.hstack([-z / 2, z / 2]) if z.ndim == 2 and z.shape[1] == 1 else z
         p = _softmax(z)
-        out = np.zeros((len(x), len(STANCES)), dtype=np.float32)
+        out = np.zeros((len(z), len(STANCES)), dtype=np.float32)
         for j, c in enumerate(classes):
             out[:, STANCES.index(c)] = p[:, j]
         return out
 
     def theme_prob(self, theme: str, emb: np.ndarray, cues: np.ndarray) -> np.ndarray | None:
         """[n] P(the sentence is about `theme`) for rule candidates, or None without a head."""
-        w = self.weights.get(f"theme.{theme}.coef")
+        z = self._logits(f"theme.{theme}", emb, cues)
+        if z is None:
+            return None
+        return 1.0 / (1.0 + np.exp(-z.reshape(-1)))
+
+    def _logits(self, key: str, emb: np.ndarray, cues: np.ndarray) -> np.ndarray | None:
+        """Linear scores of the logistic regression stored under `key`, None when there is none."""
+        w = self.weights.get(f"{key}.coef")
         if w is None:
             return None
-        b = self.weights[f"theme.{theme}.intercept"]
         x = np.hstack([emb, cues]).astype(np.float32)
-        z = (x @ w.T + b).reshape(-1)
-        return 1.0 / (1.0 + np.exp(-z))
+        return x @ w.T + self.weights[f"{key}.intercept"]
