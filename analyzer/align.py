@@ -143,13 +143,13 @@ def _claim_returns(db, theme_set, claims, horizons):
                 base = {"claim_id": c["id"], "theme": theme, "target": target.name,
                         "published_at": c["published_at"], "event_session": c["event_session"]}
                 # contemporaneous: previous close -> event close (labelled; may contain the news)
-                if k is not None and k >= 1 and _ok(values[k - 1], values[k]):
+                r = None if k is None else returns.window_return(values, k - 1, k)
+                if r is not None:
                     rows.append({**base, "horizon": 0, "start_session": grid[k - 1], "end_session": grid[k],
-                                 "return": float(values[k] - values[k - 1]), "kind": "contemporaneous"})
+                                 "return": r, "kind": "contemporaneous"})
                 for h in horizons:
-                    r = None
-                    if k is not None and k + h < len(values) and _ok(values[k], values[k + h]):
-                        r = float(values[k + h] - values[k])
+                    r = None if k is None else returns.window_return(values, k, k + h)
+                    if r is not None:
                         rows.append({**base, "horizon": h, "start_session": grid[k], "end_session": grid[k + h],
                                      "return": r, "kind": "forward"})
                     else:
@@ -164,10 +164,6 @@ def _claim_returns(db, theme_set, claims, horizons):
                             "hit": None if r is None or r == 0 else int((r > 0) == (c["stance"] > 0)),
                         })
     return rows, resolution, missing
-
-
-def _ok(a, b) -> bool:
-    return not (math.isnan(a) or math.isnan(b))
 
 
 def _daily_index(claims, names, sessions, window):

@@ -86,23 +86,19 @@ def target_levels(db, target, session_grid=None):
     return level
 
 
+def window_return(values, start: int, end: int) -> float | None:
+    """Change of the target's level from position `start` to `end` (None where not available)."""
+    import math
+
+    if start < 0 or end >= len(values):
+        return None
+    a, b = values[start], values[end]
+    return None if math.isnan(a) or math.isnan(b) else float(b - a)
+
+
 def forward_return(levels, session: str, horizon: int) -> float | None:
     """Return over `horizon` sessions from the close of `session` (None where not available)."""
-    import math
-
     i = levels.index.get_indexer([session])[0]
-    if i < 0 or i + horizon >= len(levels) or horizon < 1:
+    if i < 0 or horizon < 1:
         return None
-    a, b = levels.iat[i], levels.iat[i + horizon]
-    return None if math.isnan(a) or math.isnan(b) else float(b - a)
-
-
-def contemporaneous_return(levels, session: str) -> float | None:
-    """Return over the event session itself (previous close to its close): it may contain the news."""
-    import math
-
-    i = levels.index.get_indexer([session])[0]
-    if i < 1:
-        return None
-    a, b = levels.iat[i - 1], levels.iat[i]
-    return None if math.isnan(a) or math.isnan(b) else float(b - a)
+    return window_return(levels.to_numpy(), i, i + horizon)

@@ -122,7 +122,6 @@ class FastEncoder:
 
     def __call__(self, ids, mask):
         """Last hidden states [b, t, d]."""
-        import torch
         import torch.nn.functional as F
 
         p = self.params

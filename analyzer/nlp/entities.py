@@ -7,7 +7,6 @@ before (and overrides) the statistical NER where that pipeline is installed.
 
 from __future__ import annotations
 
-import re
 
 INDICES = [
     "Russell 2000", "Russell 1000", "Russell 3000", "Russell Microcap", "S&P 500", "S&P 600",
@@ -107,9 +106,3 @@ def ruler_patterns() -> list[dict]:
         }
     )
     return out
-
-
-def ticker_symbol(text: str) -> str | None:
-    """The symbol inside '$XYZ' or '(NYSE: XYZ)', else None."""
-    m = re.search(r"\$([A-Z]{1,5})|:\s*([A-Z][A-Z.]{0,5})\)", text)
-    return (m.group(1) or m.group(2)) if m else None

@@ -97,10 +97,9 @@ def evaluate_dev_sets(models: list[TextModel], root=None) -> dict[str, list[Eval
 
 
 def write_dev_metrics(model_dir) -> str:
-    """Evaluate the artifact in model_dir (and VADER) on the dev splits; dev_metrics.json beside it."""
+    """Evaluate the artifact in model_dir on the dev splits; dev_metrics.json beside it."""
     import json
 
-    from analyzer.nlp.model import load_model
     from analyzer.nlp.model import EncoderSentimentModel
 
     model = EncoderSentimentModel(Path(model_dir))
@@ -108,15 +107,3 @@ def write_dev_metrics(model_dir) -> str:
     data = {k: v[0].as_dict() for k, v in results.items()}
     (Path(model_dir) / "dev_metrics.json").write_text(json.dumps(data, indent=2) + "\n")
     return "\n\n".join(format_results(v, title=f"== dev: {k}") for k, v in results.items())
-
-
-def markdown_table(results: dict[str, list[EvalResult]]) -> str:
-    """One row per model, accuracy / macro-F1 per dev set (for the model card)."""
-    sets = list(results)
-    models = [r.model for r in results[sets[0]]]
-    head = "| model | " + " | ".join(f"{s} (n={results[s][0].n}) acc / F1" for s in sets) + " |"
-    lines = [head, "|---" * (len(sets) + 1) + "|"]
-    for i, m in enumerate(models):
-        cells = [f"{results[s][i].accuracy:.3f} / {results[s][i].macro_f1:.3f}" for s in sets]
-        lines.append(f"| {m} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -116,7 +116,7 @@ def _train_frozen(texts, y, cfg: TrainConfig, log):
     import torch
     from sklearn.linear_model import LogisticRegression
 
-    from analyzer.nlp.encoder import load_encoder, mean_pool
+    from analyzer.nlp.encoder import load_encoder
     from analyzer.nlp.precision import choose_precision
 
     tok, enc = load_encoder()
