@@ -2,7 +2,6 @@
 and a run killed mid-way then rerun ends with the same claims table as an uninterrupted run."""
 
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -11,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from analyzer import store
 

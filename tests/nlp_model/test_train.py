@@ -2,7 +2,6 @@
 at load time reproduces the adapted encoder exactly."""
 
 import numpy as np
-import pytest
 
 
 def test_lora_merge_reproduces_wrapped_encoder():
