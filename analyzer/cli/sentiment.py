@@ -121,18 +121,18 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
     import importlib
     from pathlib import Path
 
-    from analyzer.nlp import datasets
+    from analyzer.training import sentiment_data
     from analyzer.nlp.model import default_model_dir
 
     out = Path(out_dir) if out_dir else default_model_dir()
     t0 = time.time()
     if only in ("all", "sentiment"):
-        from analyzer.nlp.train_sentiment import TrainConfig, train_sentiment
+        from analyzer.training.sentiment import TrainConfig, train_sentiment
 
-        names = tuple(data) or datasets.DEFAULT_TRAIN
-        bad = [n for n in names + tuple(exclude) if n not in datasets.ALL_DATASETS]
+        names = tuple(data) or sentiment_data.DEFAULT_TRAIN
+        bad = [n for n in names + tuple(exclude) if n not in sentiment_data.ALL_DATASETS]
         if bad:
-            raise AnalyzerError(f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(datasets.ALL_DATASETS)}")
+            raise AnalyzerError(f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(sentiment_data.ALL_DATASETS)}")
         names = tuple(n for n in names if n not in exclude)
         cfg = TrainConfig(data=names, method=method, seed=seed, threads=threads,
                           max_steps=max_steps, limit=limit)
@@ -140,14 +140,14 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
             cfg.epochs = epochs
         train_sentiment(out, cfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:
-            from analyzer.nlp.evaluate import write_dev_metrics
+            from analyzer.training.evaluate import write_dev_metrics
 
             click.echo(write_dev_metrics(out), err=True)
     if only in ("all", "stance"):
         try:
-            mod = importlib.import_module("analyzer.nlp.train_stance")
+            mod = importlib.import_module("analyzer.training.stance")
         except ModuleNotFoundError as exc:
-            if exc.name != "analyzer.nlp.train_stance":
+            if exc.name != "analyzer.training.stance":
                 raise
             click.echo("stance training not available in this build; skipped", err=True)
         else:
@@ -169,7 +169,7 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def eval_(csv_path, models, labels, dev, as_json):
     """Accuracy, macro-F1 and confusion matrix of one or more models on FILE.csv (columns text,label)."""
-    from analyzer.nlp.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
+    from analyzer.training.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
     from analyzer.nlp.model import load_model
 
     if not csv_path and not dev:

@@ -1,1 +1,1 @@
-"""Language models: the sentiment encoder, baselines, training and evaluation."""
+"""Inference: segmentation, theme matching, the sentiment model and the claim judges (training lives in analyzer.training)."""

@@ -188,7 +188,7 @@ def test_head_is_used_with_the_shipped_model(blank_extractor):
     assert head is not None, "models/stance/stance_head.* missing"
     assert head.meta["encoder_version"] == blank_extractor.model.version, (
         f"stance head was trained on {head.meta['encoder_version']}, the shipped model is "
-        f"{blank_extractor.model.version}: run `analyze train --only stance` (or python -m analyzer.nlp.train_stance)"
+        f"{blank_extractor.model.version}: run `analyze train --only stance` (or python -m analyzer.training.stance)"
     )
     assert "+stance:stance-" in blank_extractor.model_version
 

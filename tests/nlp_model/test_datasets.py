@@ -1,10 +1,10 @@
 """Dev splits: deterministic, disjoint from train, stratified; SEntFiN decisions parsed by regex."""
 
-from analyzer.nlp import datasets
+from analyzer.training import sentiment_data
 
 
 def test_sentfin_decisions_regex():
-    f = datasets._sentfin_label
+    f = sentiment_data._sentfin_label
     assert f("{'Sebi': 'neutral', 'Osian's Art Fund': 'neutral'}") == "neutral"
     assert f("{'HDFC': 'positive', \"Dr Reddy's\": 'negative'}") == "mixed"
     assert f("{'Infosys': 'negative'}") == "negative"
@@ -13,8 +13,8 @@ def test_sentfin_decisions_regex():
 
 def test_dev_splits_are_disjoint_and_stable(shared_sentiment):
     for name in ("phrasebank", "twitter", "sentfin"):
-        a = datasets.load_split(name, shared_sentiment)
-        b = datasets.load_split(name, shared_sentiment)
+        a = sentiment_data.load_split(name, shared_sentiment)
+        b = sentiment_data.load_split(name, shared_sentiment)
         assert a.dev["text"].tolist() == b.dev["text"].tolist()
         assert not set(a.train["text"]) & set(a.dev["text"])
         assert set(a.dev["label"]) == {"negative", "neutral", "positive"}
@@ -27,13 +27,13 @@ def test_dev_splits_are_disjoint_and_stable(shared_sentiment):
 
 
 def test_allagree_dev_is_subset_of_phrasebank_dev(shared_sentiment):
-    dev = datasets.phrasebank(shared_sentiment).dev
-    allagree = datasets.phrasebank_allagree_dev(shared_sentiment)
+    dev = sentiment_data.phrasebank(shared_sentiment).dev
+    allagree = sentiment_data.phrasebank_allagree_dev(shared_sentiment)
     assert 300 < len(allagree) < len(dev)
     assert set(allagree["text"]) <= set(dev["text"])
 
 
 def test_training_frame_can_leave_a_set_out(shared_sentiment):
-    df = datasets.training_frame(("twitter", "sentfin"), shared_sentiment)
+    df = sentiment_data.training_frame(("twitter", "sentfin"), shared_sentiment)
     assert set(df["source"]) == {"twitter", "sentfin"}
     assert "phrasebank" not in set(df["source"])

@@ -9,7 +9,7 @@ def test_lora_merge_reproduces_wrapped_encoder():
 
     from analyzer.nlp.encoder import load_encoder, mean_pool
     from analyzer.nlp.model import apply_deltas
-    from analyzer.nlp.train_sentiment import _add_lora, adapter_tensors
+    from analyzer.training.sentiment import _add_lora, adapter_tensors
 
     torch.manual_seed(0)
     tok, enc = load_encoder()
@@ -39,7 +39,7 @@ def test_lora_merge_reproduces_wrapped_encoder():
 
 def test_one_step_smoke(tmp_path, shared_sentiment):
     from analyzer.nlp.model import EncoderSentimentModel
-    from analyzer.nlp.train_sentiment import TrainConfig, train_sentiment
+    from analyzer.training.sentiment import TrainConfig, train_sentiment
 
     cfg = TrainConfig(data=("twitter",), limit=48, max_steps=1, batch_size=16, log_every=1)
     lines = []

@@ -1,6 +1,6 @@
-"""Rebuild models/stance/stance_sentences.jsonl from the hand-labelled sources here.
+"""Rebuild models/stance/stance_sentences.jsonl from the hand-labelled sources in models/stance/src.
 
-templates.py: template sentences (subject x predicate), training split only.
+stance_templates.py (beside this module): template sentences (subject x predicate), training split only.
 blind.txt: more of our own sentences, written after the rules were frozen (split "blind").
 blind2.txt: written after the final heads were trained, scored once (split "blind2").
 own_*.txt: our own sentences, one per line: "S+ R- | text" (S small_cap_rotation,
@@ -10,20 +10,19 @@ hash of the sentence text (the text itself is never stored here); every other di
 sentence is labelled "none" (they were read through; most are
 non-market news, press releases and oil/geopolitics headlines).
 
-    .venv/bin/python models/stance/src/build.py
+    .venv/bin/python -m analyzer.training.stance_build
 """
 
 import json
 import random
 import re
 import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))
-sys.path.insert(0, str(HERE))
+from analyzer.paths import MODELS_DIR
+from analyzer.training.stance_data import DATASET, feed_sentences, shared_dir
+from analyzer.training.stance_templates import generate
 
-from analyzer.nlp.stance_data import DATASET, feed_sentences, shared_dir  # noqa: E402
+HERE = MODELS_DIR / "stance" / "src"
 
 CODES = {"S": "small_cap_rotation", "Q": "short_squeeze", "R": "rate_cuts"}
 SIGN = {"+": 1, "-": -1, "0": 0}
@@ -88,9 +87,7 @@ def main() -> None:
         n_test = round(len(group) * TEST_SHARE)
         for i, it in enumerate(group):
             it["split"] = "test" if i < n_test else "train"
-    from templates import generate  # noqa: E402  (train split only)
-
-    for n, it in enumerate(generate(SEED)):
+    for n, it in enumerate(generate(SEED)):  # train split only
         items.append({"id": f"tpl-{n:04d}", "text": it["text"], "themes": it["themes"], "split": "train"})
     out = HERE.parent / DATASET
     with out.open("w", encoding="utf-8") as fh:

@@ -87,8 +87,8 @@ def format_results(results: list[EvalResult], title: str = "") -> str:
 
 
 def evaluate_dev_sets(models: list[TextModel], root=None) -> dict[str, list[EvalResult]]:
-    """Every model on every dev split (see datasets.dev_sets)."""
-    from analyzer.nlp.datasets import dev_sets
+    """Every model on every dev split (see sentiment_data.dev_sets)."""
+    from analyzer.training.sentiment_data import dev_sets
 
     out = {}
     for name, df in dev_sets(root).items():

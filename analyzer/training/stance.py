@@ -7,8 +7,8 @@ on rule candidates only, says whether a candidate really is about the theme. Onl
 split is used for fitting; the "test" split (25 %, fixed seed) is scored and the numbers go into
 the head's meta and the model card.
 
-    python -m analyzer.nlp.train_stance            # retrain with the shipped sentiment model
-    python -m analyzer.nlp.train_stance --eval     # report on the held-out split, no training
+    python -m analyzer.training.stance            # retrain with the shipped sentiment model
+    python -m analyzer.training.stance --eval     # report on the held-out split, no training
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _fit_lr(x, y, seed, cs=(0.1, 0.3, 1.0, 3.0)):
 
 def _prepare(model, spacy_kind=None):
     from analyzer.nlp.extract import ClaimExtractor
-    from analyzer.nlp.stance_data import load_items
+    from analyzer.training.stance_data import load_items
 
     items = load_items()
     ex = ClaimExtractor("rules", spacy_kind=spacy_kind)
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from analyzer.nlp.model import load_model
 
-    ap = argparse.ArgumentParser(prog="python -m analyzer.nlp.train_stance", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m analyzer.training.stance", description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", action="store_true", help="only evaluate the shipped head on the held-out split")
     ap.add_argument("--model", default=None, help="sentiment model (default: the shipped one)")
     ap.add_argument("--seed", type=int, default=13)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.errors import AnalyzerError
-from analyzer.nlp import datasets
+from analyzer.training import sentiment_data
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS, LABELS
 
 VERSION = "minilm-sent-1.0"
@@ -27,7 +27,7 @@ LORA_TARGETS = (
 
 @dataclass
 class TrainConfig:
-    data: tuple[str, ...] = datasets.DEFAULT_TRAIN
+    data: tuple[str, ...] = sentiment_data.DEFAULT_TRAIN
     method: str = "lora"  # "lora" or "frozen"
     seed: int = 13
     epochs: float = 2.5
@@ -48,11 +48,11 @@ class TrainConfig:
 
 
 def _training_rows(cfg: TrainConfig):
-    df = datasets.training_frame(cfg.data)
+    df = sentiment_data.training_frame(cfg.data)
     held = set()
-    for name in datasets.ALL_DATASETS:  # no dev sentence of any set may be trained on
+    for name in sentiment_data.ALL_DATASETS:  # no dev sentence of any set may be trained on
         try:
-            held |= set(datasets.load_split(name).dev["text"])
+            held |= set(sentiment_data.load_split(name).dev["text"])
         except AnalyzerError:
             pass
     df = df[~df["text"].isin(held)]
@@ -82,7 +82,7 @@ def _meta(cfg: TrainConfig, df, seconds: float, extra: dict) -> dict:
         "method": cfg.method,
         "train_config": {k: v for k, v in cfg.__dict__.items() if k != "extra"},
         "train_rows": counts,
-        "licences": {n: datasets.LICENCES[n] for n in cfg.data},
+        "licences": {n: sentiment_data.LICENCES[n] for n in cfg.data},
         "train_seconds": round(seconds, 1),
         **extra,
     }
