@@ -1,0 +1,161 @@
+"""Draw the pool of real sentences to label for the claim model, and freeze its blind split.
+
+Theme candidates are oversampled (a broad regex per theme, far wider than the theme triggers;
+every item naming small caps or short selling is taken, as real news rarely does),
+but near misses (other central banks, price and tax cuts, "short-term", small business...) and
+random sentences are kept too, so the labels teach what is *not* a claim. The split is by item
+(a whole wrap article, RSS item or headline), seeded, and spread over every source and year.
+
+    python -m analyzer.training.label_pool --out DIR
+
+writes DIR/pool.jsonl (units with their text and context, for the labellers; never committed)
+and prints the references (no text) that go into models/claims/labels/real.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from analyzer.training import realtext
+
+SEED = 13
+# Broad candidate regexes: recall of anything near a theme, not precision.
+THEMEISH = re.compile(
+    r"\b(?:Fed\b|Fed's|FOMC|Powell|Federal Reserve|Yellen|rate[- ]?(?:cut|hike|rise|increase)s?|interest[- ]rates?"
+    r"|inflation|CPI|PCE|consumer prices?|Treasur(?:y|ies)|yields?|two-year|2-year|10-year|bond market|hawkish|dovish"
+    r"|tighten\w*|easing|pivot|basis[- ]points?|payrolls|jobs report|small[- ]?caps?|smaller (?:companies|stocks)"
+    r"|Russell|IWM|micro-?caps?|mid-?caps?|rotation|rotat(?:e|ing|ed)|equal[- ]weight|short[- ]sell\w*|short interest"
+    r"|short squeeze|squeez\w*|short[- ]covering|shorts\b|shorted|shorting|bearish bets?|short positions?)",
+    re.I,
+)
+RARE = re.compile(  # the two thin themes: every hit is worth labelling
+    r"\b(?:small[- ]?caps?|smaller (?:companies|stocks)|Russell 2000|Russell 2,000|IWM|micro-?caps?|S&P 600"
+    r"|short[- ]sell\w*|short interest|short squeeze|squeez\w*|short[- ]covering|shorts\b|shorted|shorting"
+    r"|bearish bets?|short positions?)",
+    re.I,
+)
+THIN = re.compile(  # the two themes real news rarely touches: every item that names them is taken
+    r"\b(?:small[- ]?caps?|smaller (?:companies|stocks)|Russell 2000|Russell 2,000|IWM|micro-?caps?|S&P 600"
+    r"|short[- ]?sell\w*|short interest|short squeeze|short[- ]covering|shorted|shorting|short positions?"
+    r"|bearish bets?|most[- ]shorted)",
+    re.I,
+)
+THIN_BLIND = 0.25
+NEAR_MISS = re.compile(
+    r"\b(?:ECB|European Central Bank|Bank of England|BOE|BOJ|Bank of Japan|PBOC|People's Bank|Reserve Bank"
+    r"|RBI|Bank of Canada|SNB|central banks?|price cuts?|cut prices|tax cuts?|job cuts?|cuts?\b|short-term"
+    r"|shortages?|shortfall|short of|small business\w*|mortgage|yield|inflation|rates?\b|shares? (?:rose|fell)"
+    r"|stocks?|bonds?|dollar)",
+    re.I,
+)
+
+# per source: (train items, blind items) for item-level sources; wraps are sampled per article
+PLAN = {"rss2023": (420, 140), "sp500": (400, 140), "reuters": (300, 100)}
+WRAP_BLIND_EVERY = 7  # every 7th article by date is blind (12 of 83)
+WRAP_PER_ARTICLE = {"train": 16, "blind": 25}
+MIX = (0.55, 0.20, 0.25)  # theme-ish, near miss, random
+
+
+def _kind(text: str) -> str:
+    if RARE.search(text):
+        return "rare"
+    if THEMEISH.search(text):
+        return "theme"
+    if NEAR_MISS.search(text):
+        return "near"
+    return "random"
+
+
+def sample_wraps(rng: random.Random) -> list[tuple[str, realtext.Unit]]:
+    arts = sorted(realtext.items("wrap2022"), key=lambda it: (it["date"], it["key"]))
+    out = []
+    for n, it in enumerate(arts):
+        split = "blind" if n % WRAP_BLIND_EVERY == 3 else "train"
+        us = realtext.item_units("wrap2022", it)
+        rare = [u for u in us if RARE.search(u.text)]
+        rest = [u for u in us if not RARE.search(u.text)]
+        rng.shuffle(rest)
+        k = WRAP_PER_ARTICLE[split]
+        chosen = rare[: k // 2] + rest[: max(0, k - min(len(rare), k // 2))]
+        out.extend((split, u) for u in sorted(chosen, key=lambda u: u.start))
+    return out
+
+
+def sample_items(source: str, rng: random.Random) -> list[tuple[str, realtext.Unit]]:
+    n_train, n_blind = PLAN[source]
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    thin: list[dict] = []
+    for it in realtext.items(source):
+        text = " ".join(v for v in it["fields"].values() if v)
+        (thin if THIN.search(text) else by_kind[_kind(text)]).append(it)
+    total = n_train + n_blind
+    want = {"rare": min(len(by_kind["rare"]), int(total * MIX[0] * 0.4))}
+    want["theme"] = int(total * MIX[0]) - want["rare"]
+    want["near"] = int(total * MIX[1])
+    want["random"] = total - want["rare"] - want["theme"] - want["near"]
+    picked: list[dict] = []
+    for kind, n in want.items():
+        pool = by_kind[kind]
+        # spread over years: round-robin over years after a seeded shuffle within each
+        years: dict[str, list[dict]] = defaultdict(list)
+        for it in pool:
+            years[it["date"][:4]].append(it)
+        for y in years.values():
+            rng.shuffle(y)
+        order = sorted(years)
+        while n > 0 and any(years.values()):
+            for y in order:
+                if years[y] and n > 0:
+                    picked.append(years[y].pop())
+                    n -= 1
+    rng.shuffle(picked)
+    rng.shuffle(thin)
+    n_thin_blind = round(len(thin) * THIN_BLIND)
+    out = []
+    for i, it in enumerate(picked):
+        split = "blind" if i < n_blind else "train"
+        out.extend((split, u) for u in realtext.item_units(source, it))
+    for i, it in enumerate(thin):
+        split = "blind" if i < n_thin_blind else "train"
+        out.extend((split, u) for u in realtext.item_units(source, it))
+    return out
+
+
+def build(out_dir: Path) -> list[dict]:
+    rng = random.Random(SEED)
+    chosen = sample_wraps(rng)
+    for source in PLAN:
+        chosen += sample_items(source, rng)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    refs = []
+    with (out_dir / "pool.jsonl").open("w", encoding="utf-8") as fh:
+        for split, u in chosen:
+            row = {**u.ref(), "split": split}
+            refs.append(row)
+            fh.write(json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n")
+    return refs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analyzer.training.label_pool", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, type=Path, help="folder for pool.jsonl (outside the repository)")
+    args = ap.parse_args(argv)
+    missing = [s for s in realtext.SOURCES if not realtext.available(s)]
+    if missing:
+        sys.exit(f"absent under {realtext.news_dir()}: {', '.join(missing)}")
+    refs = build(args.out)
+    c = Counter((r["source"], r["split"]) for r in refs)
+    for k in sorted(c):
+        print(f"{k[0]:10s} {k[1]:6s} {c[k]}", file=sys.stderr)
+    print(f"{len(refs)} units -> {args.out / 'pool.jsonl'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
