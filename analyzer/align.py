@@ -63,8 +63,19 @@ def _load_claims(db) -> list[dict]:
                c.speaker, c.organisation, a.published_at, a.source
         from claims c join articles a on a.id = c.article_id
     """
-    cols = ["id", "theme", "stance", "stance_prob", "sentiment", "certainty", "orientation",
-            "speaker", "organisation", "published_at", "source"]
+    cols = [
+        "id",
+        "theme",
+        "stance",
+        "stance_prob",
+        "sentiment",
+        "certainty",
+        "orientation",
+        "speaker",
+        "organisation",
+        "published_at",
+        "source",
+    ]
     return [dict(zip(cols, r)) for r in db.execute(sql).fetchall()]
 
 
@@ -140,29 +151,58 @@ def _claim_returns(db, theme_set, claims, horizons):
             grid = list(levels.index)
             for c in items:
                 k = pos.get(c["event_session"])
-                base = {"claim_id": c["id"], "theme": theme, "target": target.name,
-                        "published_at": c["published_at"], "event_session": c["event_session"]}
+                base = {
+                    "claim_id": c["id"],
+                    "theme": theme,
+                    "target": target.name,
+                    "published_at": c["published_at"],
+                    "event_session": c["event_session"],
+                }
                 # contemporaneous: previous close -> event close (labelled; may contain the news)
                 r = None if k is None else returns.window_return(values, k - 1, k)
                 if r is not None:
-                    rows.append({**base, "horizon": 0, "start_session": grid[k - 1], "end_session": grid[k],
-                                 "return": r, "kind": "contemporaneous"})
+                    rows.append(
+                        {
+                            **base,
+                            "horizon": 0,
+                            "start_session": grid[k - 1],
+                            "end_session": grid[k],
+                            "return": r,
+                            "kind": "contemporaneous",
+                        }
+                    )
                 for h in horizons:
                     r = None if k is None else returns.window_return(values, k, k + h)
                     if r is not None:
-                        rows.append({**base, "horizon": h, "start_session": grid[k], "end_session": grid[k + h],
-                                     "return": r, "kind": "forward"})
+                        rows.append(
+                            {
+                                **base,
+                                "horizon": h,
+                                "start_session": grid[k],
+                                "end_session": grid[k + h],
+                                "return": r,
+                                "kind": "forward",
+                            }
+                        )
                     else:
                         missing += 1
                     if c["orientation"] == "forward" and c["stance"]:
-                        resolution.append({
-                            "claim_id": c["id"], "theme": theme, "target": target.name, "horizon": h,
-                            "event_session": c["event_session"], "source": c["source"],
-                            "speaker": c["speaker"], "organisation": c["organisation"],
-                            "stance": int(c["stance"]), "forward_return": r,
-                            "resolved": int(r is not None),
-                            "hit": None if r is None or r == 0 else int((r > 0) == (c["stance"] > 0)),
-                        })
+                        resolution.append(
+                            {
+                                "claim_id": c["id"],
+                                "theme": theme,
+                                "target": target.name,
+                                "horizon": h,
+                                "event_session": c["event_session"],
+                                "source": c["source"],
+                                "speaker": c["speaker"],
+                                "organisation": c["organisation"],
+                                "stance": int(c["stance"]),
+                                "forward_return": r,
+                                "resolved": int(r is not None),
+                                "hit": None if r is None or r == 0 else int((r > 0) == (c["stance"] > 0)),
+                            }
+                        )
     return rows, resolution, missing
 
 
@@ -175,7 +215,7 @@ def _daily_index(claims, names, sessions, window):
         return []
     lo = min(c["session_idx"] for c in claims)
     hi = max(c["session_idx"] for c in claims)
-    grid = list(sessions[lo:hi + 1])
+    grid = list(sessions[lo : hi + 1])
     total = defaultdict(int)
     for c in claims:
         total[c["event_session"]] += 1
@@ -188,10 +228,14 @@ def _daily_index(claims, names, sessions, window):
         if not per:
             continue
         count = np.array([len(per.get(s, ())) for s in grid])
-        index = np.array([
-            np.mean([claim_weight(c["stance"], c["stance_prob"], c["certainty"]) for c in per[s]]) if per.get(s) else 0.0
-            for s in grid
-        ])
+        index = np.array(
+            [
+                np.mean([claim_weight(c["stance"], c["stance_prob"], c["certainty"]) for c in per[s]])
+                if per.get(s)
+                else 0.0
+                for s in grid
+            ]
+        )
         x = pd.Series(index)
         # z-score against the previous `window` sessions only (shift(1): today is not in its own baseline)
         past = x.shift(1).rolling(window, min_periods=_min_periods(window))
@@ -201,12 +245,16 @@ def _daily_index(claims, names, sessions, window):
             items = per.get(s, ())
             stances = [c["stance"] for c in items if c["stance"] is not None]
             sents = [c["sentiment"] for c in items if c["sentiment"] is not None]
-            rows.append({
-                "theme": theme, "session": s, "claim_count": int(count[k]),
-                "mean_stance": float(np.mean(stances)) if stances else None,
-                "mean_sentiment": float(np.mean(sents)) if sents else None,
-                "index_value": float(index[k]),
-                "index_z": None if math.isnan(z.iat[k]) else float(z.iat[k]),
-                "attention_share": float(count[k] / total[s]) if total.get(s) else None,
-            })
+            rows.append(
+                {
+                    "theme": theme,
+                    "session": s,
+                    "claim_count": int(count[k]),
+                    "mean_stance": float(np.mean(stances)) if stances else None,
+                    "mean_sentiment": float(np.mean(sents)) if sents else None,
+                    "index_value": float(index[k]),
+                    "index_z": None if math.isnan(z.iat[k]) else float(z.iat[k]),
+                    "attention_share": float(count[k] / total[s]) if total.get(s) else None,
+                }
+            )
     return rows

@@ -15,11 +15,12 @@ import json
 import os
 import platform
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -32,7 +33,7 @@ DEFAULT_DB = "analyze.db"
 
 def utcnow() -> str:
     """Current UTC time as ISO 8601 with seconds and a trailing Z (the format of every *_at column)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -431,18 +432,22 @@ def record_run(
     versions = library_versions(*libraries)
     with db.conn:
         _mark_killed_runs(db)
-        run_id = db["runs"].insert(
-            {
-                "command": command,
-                "arguments": json.dumps(arguments, default=str, sort_keys=True),
-                "started_at": utcnow(),
-                "status": "running",
-                "host": platform.node(),
-                "pid": os.getpid(),
-                "versions": json.dumps(versions, sort_keys=True),
-                "counts": "{}",
-            }
-        ).last_pk
+        run_id = (
+            db["runs"]
+            .insert(
+                {
+                    "command": command,
+                    "arguments": json.dumps(arguments, default=str, sort_keys=True),
+                    "started_at": utcnow(),
+                    "status": "running",
+                    "host": platform.node(),
+                    "pid": os.getpid(),
+                    "versions": json.dumps(versions, sort_keys=True),
+                    "counts": "{}",
+                }
+            )
+            .last_pk
+        )
     run = Run(id=run_id, versions=versions)
     status, error = "ok", None
     try:
@@ -482,16 +487,16 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 __all__ = [
+    "MIGRATIONS",
     "SCHEMA_VERSION",
     "TABLES",
     "VIEWS",
-    "MIGRATIONS",
-    "Table",
     "Run",
-    "open_db",
+    "Table",
     "ensure_schema",
+    "library_versions",
+    "open_db",
     "record_run",
     "transaction",
     "utcnow",
-    "library_versions",
 ]

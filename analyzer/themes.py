@@ -74,7 +74,9 @@ def _theme(path: Path, name: str, entry: dict) -> Theme:
     targets = []
     for t in entry.get("targets") or []:
         if t.get("kind") not in TARGET_KINDS or not t.get("long"):
-            raise AnalyzerError(f"{path}: theme {name}: bad target {t!r} (kind one of {sorted(TARGET_KINDS)}, long required)")
+            raise AnalyzerError(
+                f"{path}: theme {name}: bad target {t!r} (kind one of {sorted(TARGET_KINDS)}, long required)"
+            )
         if t["kind"] == "log_return_spread" and not t.get("short"):
             raise AnalyzerError(f"{path}: theme {name}: target {t.get('name')!r} is a spread and needs 'short'")
         targets.append(

@@ -26,8 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def make_feed(f: int, items: int) -> bytes:
-    parts = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-             f"<channel><title>Bench feed {f}</title><link>http://bench.test/{f}/</link><description>Bench</description>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>Bench feed {f}</title><link>http://bench.test/{f}/</link><description>Bench</description>"
+    ]
     for i in range(items):
         parts.append(
             f"<item><title>Feed {f} story {i}: small caps rally as traders price a September rate cut</title>"
@@ -97,8 +99,10 @@ def sequential(urls: list[str], db_path: Path) -> int:
             r = client.get(url)
             d = feedparser.parse(r.content)
             for e in d.entries:
-                conn.execute("insert or ignore into articles values (?, ?, ?, ?, ?)",
-                             (e.get("id"), e.get("link"), e.get("title"), e.get("summary"), e.get("published")))
+                conn.execute(
+                    "insert or ignore into articles values (?, ?, ?, ?, ?)",
+                    (e.get("id"), e.get("link"), e.get("title"), e.get("summary"), e.get("published")),
+                )
                 n += 1
             conn.commit()
     conn.close()
@@ -132,13 +136,15 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     urls = [f"{base}/feed/{f}.xml" for f in range(args.feeds)]
     total = args.feeds * args.items
-    print(f"bench_fetch: {args.feeds} feeds x {args.items} items = {total} articles on {base}, "
-          f"server latency {args.latency * 1000:.0f} ms, analyzer concurrency {args.concurrency}")
+    print(
+        f"bench_fetch: {args.feeds} feeds x {args.items} items = {total} articles on {base}, "
+        f"server latency {args.latency * 1000:.0f} ms, analyzer concurrency {args.concurrency}"
+    )
     # Imports happen before the clocks start, for both sides: this measures throughput.
     import feedparser  # noqa: F401
     import httpx  # noqa: F401
 
-    import analyzer.collect.fetch  # noqa: F401
+    import analyzer.collect.fetch
     import analyzer.store  # noqa: F401
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,8 +159,10 @@ def main() -> None:
     server.join()
     rate_seq, rate_an = n_seq / t_seq, n_an / t_an
     print(f"sequential loop  : {n_seq:6d} articles in {t_seq:7.2f} s = {rate_seq:8.1f} articles/s")
-    print(f"analyze fetch    : {n_an:6d} articles in {t_an:7.2f} s = {rate_an:8.1f} articles/s "
-          f"({summary['feeds_ok']} ok, {summary['feeds_failed']} failed)")
+    print(
+        f"analyze fetch    : {n_an:6d} articles in {t_an:7.2f} s = {rate_an:8.1f} articles/s "
+        f"({summary['feeds_ok']} ok, {summary['feeds_failed']} failed)"
+    )
     print(f"ratio            : {rate_an / rate_seq:.2f}x (target >= 5x)")
 
 

@@ -118,15 +118,19 @@ def main() -> None:
 
     n = len(texts)
     cand = len({c["id"] for c in claims})
-    print(f"{n} real sentences ({cand} with claims, {len(claims)} claims); encoder precision {choose_precision()}; "
-          f"spaCy {os.environ.get('ANALYZE_SPACY', 'auto')}; torch threads default; whole processes incl. start-up")
+    print(
+        f"{n} real sentences ({cand} with claims, {len(claims)} claims); encoder precision {choose_precision()}; "
+        f"spaCy {os.environ.get('ANALYZE_SPACY', 'auto')}; torch threads default; whole processes incl. start-up"
+    )
     print(f"{'':36s} {'seconds':>8s} {'sent/s':>8s} {'vs (c)':>8s} {'peak MB':>8s}")
     base = runs["(c) BERT-base classifier"][0]
     for name, (wall, rss) in runs.items():
         print(f"{name:36s} {wall:8.1f} {n / wall:8.1f} {base / wall:7.1f}x {rss:8.0f}")
     a = runs["(a) analyze extract (score path)"]
-    print(f"target: (a) >= 10x (c) -> {'met' if base / a[0] >= 10 else 'NOT met'} ({base / a[0]:.1f}x); "
-          f"peak memory < 2 GB -> {'met' if a[1] < 2048 else 'NOT met'} ({a[1]:.0f} MB)")
+    print(
+        f"target: (a) >= 10x (c) -> {'met' if base / a[0] >= 10 else 'NOT met'} ({base / a[0]:.1f}x); "
+        f"peak memory < 2 GB -> {'met' if a[1] < 2048 else 'NOT met'} ({a[1]:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

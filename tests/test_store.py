@@ -41,7 +41,7 @@ def test_newer_schema_is_refused(tmp_path):
 def test_not_a_database_is_a_clear_error(tmp_path):
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(AnalyzerError, match="junk.db: not a usable SQLite database"):
+    with pytest.raises(AnalyzerError, match=r"junk\.db: not a usable SQLite database"):
         store.open_db(path)
 
 
@@ -49,9 +49,8 @@ def test_record_run_marks_failures(tmp_path):
     db = store.open_db(tmp_path / "r.db")
     with store.record_run(db, "fetch", {"url": ["x"]}) as run:
         run.counts["new"] = 3
-    with pytest.raises(ValueError):
-        with store.record_run(db, "score", {}):
-            raise ValueError("boom")
+    with pytest.raises(ValueError), store.record_run(db, "score", {}):
+        raise ValueError("boom")
     rows = list(db["runs"].rows_where(order_by="id"))
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert '"new": 3' in rows[0]["counts"] and rows[0]["ended_at"]
@@ -60,10 +59,9 @@ def test_record_run_marks_failures(tmp_path):
 
 def test_transaction_rolls_back_whole_batch(tmp_path):
     db = store.open_db(tmp_path / "t.db")
-    with pytest.raises(RuntimeError):
-        with store.transaction(db):
-            db["prices"].insert({"symbol": "SPY", "date": "2024-01-02", "close": 1.0})
-            raise RuntimeError("killed mid-batch")
+    with pytest.raises(RuntimeError), store.transaction(db):
+        db["prices"].insert({"symbol": "SPY", "date": "2024-01-02", "close": 1.0})
+        raise RuntimeError("killed mid-batch")
     assert db["prices"].count == 0
 
 
@@ -73,9 +71,9 @@ def test_a_killed_run_is_marked_by_the_next_one(tmp_path):
 
     path = tmp_path / "k.db"
     code = (
-        "import os, signal; from analyzer import store; db = store.open_db(%r)\n"
+        f"import os, signal; from analyzer import store; db = store.open_db({str(path)!r})\n"
         "with store.record_run(db, 'fetch', {}):\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n" % str(path)
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == -9
     db = store.open_db(path)

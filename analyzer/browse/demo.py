@@ -12,8 +12,9 @@ import shutil
 import sys
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -67,7 +68,8 @@ def browse_command(db_path: str | Path) -> str:
 
 def _counts_line(summary: dict) -> str:
     return ", ".join(
-        f"{k} {v}" for k, v in summary.items()
+        f"{k} {v}"
+        for k, v in summary.items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.endswith("_id")
     )
 
@@ -84,7 +86,9 @@ def _check_demo_db(db) -> None:
         )
 
 
-def build_demo(db_path: str | Path = "demo.db", out_dir: str | Path | None = None, *, echo: Callable[[str], Any] = click.echo) -> dict:
+def build_demo(
+    db_path: str | Path = "demo.db", out_dir: str | Path | None = None, *, echo: Callable[[str], Any] = click.echo
+) -> dict:
     """Build (or bring up to date) the demo database; returns what each stage reported."""
     from analyzer import store
     from analyzer.themes import load_themes
@@ -121,15 +125,25 @@ def build_demo(db_path: str | Path = "demo.db", out_dir: str | Path | None = Non
             totals["errors"] += s.get("errors", [])
         return totals
 
-    run("import", "analyzer.collect.importer:import_paths", do_import,
-        lambda s: f"{s['files']} sample files: {s['articles_new']} new, {s['articles_updated']} updated articles"
-        + (f", {len(s['errors'])} problems" if s["errors"] else ""))
-    run("prices", "analyzer.market.prices:load_prices", lambda fn: fn(db, source="bundled"),
-        lambda s: "bundled prices: " + ", ".join(f"{k} {v.get('rows', '?')} days" for k, v in s.get("symbols", {}).items()))
-    run("score", "analyzer.nlp.scoring:score_articles", lambda fn: fn(db),
-        _counts_line)
-    run("align", "analyzer.align:align", lambda fn: fn(db),
-        _counts_line)
+    run(
+        "import",
+        "analyzer.collect.importer:import_paths",
+        do_import,
+        lambda s: (
+            f"{s['files']} sample files: {s['articles_new']} new, {s['articles_updated']} updated articles"
+            + (f", {len(s['errors'])} problems" if s["errors"] else "")
+        ),
+    )
+    run(
+        "prices",
+        "analyzer.market.prices:load_prices",
+        lambda fn: fn(db, source="bundled"),
+        lambda s: (
+            "bundled prices: " + ", ".join(f"{k} {v.get('rows', '?')} days" for k, v in s.get("symbols", {}).items())
+        ),
+    )
+    run("score", "analyzer.nlp.scoring:score_articles", lambda fn: fn(db), _counts_line)
+    run("align", "analyzer.align:align", lambda fn: fn(db), _counts_line)
 
     def do_compare(fn):
         out = {}
@@ -144,7 +158,9 @@ def build_demo(db_path: str | Path = "demo.db", out_dir: str | Path | None = Non
 
     run("compare", "analyzer.study:compare", do_compare, compare_line)
 
-    counts = {t: db[t].count for t in ("articles", "claims", "prices", "claim_returns", "daily_theme_index", "study_results")}
+    counts = {
+        t: db[t].count for t in ("articles", "claims", "prices", "claim_returns", "daily_theme_index", "study_results")
+    }
     report["counts"] = counts
     report["browse"] = browse_command(db_path)
     db.conn.close()

@@ -65,7 +65,10 @@ def report_urls(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) 
     folder = reports_dir(db_path)
     if folder is None:
         return []
-    return [f"http://{host}:{port}/{REPORTS_MOUNT}/{p.relative_to(folder).as_posix()}" for p in sorted(folder.rglob("*.html"))]
+    return [
+        f"http://{host}:{port}/{REPORTS_MOUNT}/{p.relative_to(folder).as_posix()}"
+        for p in sorted(folder.rglob("*.html"))
+    ]
 
 
 def datasette_args(db_path: str | Path, metadata_path: str | Path, host: str, port: int) -> list[str]:
@@ -92,7 +95,9 @@ def check_port(host: str, port: int) -> None:
         try:
             sock.bind(addr)
         except OSError as exc:
-            raise AnalyzerError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); pick another port") from None
+            raise AnalyzerError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); pick another port"
+            ) from None
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:

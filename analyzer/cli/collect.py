@@ -9,8 +9,13 @@ from analyzer.errors import AnalyzerError
 
 
 @click.command("fetch")
-@click.option("--feeds", "feed_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Feed list (TOML or OPML); repeatable. Default: the shipped feeds/default.toml.")
+@click.option(
+    "--feeds",
+    "feed_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Feed list (TOML or OPML); repeatable. Default: the shipped feeds/default.toml.",
+)
 @click.option("--url", "urls", multiple=True, help="A feed URL; repeatable.")
 @click.option("--tag", "tags", multiple=True, help="Only feeds with this tag; repeatable.")
 @click.option("--full-text", is_flag=True, help="Also fetch each new article's page and extract its main text.")
@@ -30,8 +35,13 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
     specs = select_feeds(list(feed_files), list(urls), list(tags))
     config = HttpConfig.from_env(concurrency=concurrency, per_host=per_host, read_timeout=timeout, retries=retries)
     db = store.open_db(db_path)
-    args = {"feeds": list(feed_files), "url": list(urls), "tag": list(tags), "full_text": full_text,
-            "n_feeds": len(specs)}
+    args = {
+        "feeds": list(feed_files),
+        "url": list(urls),
+        "tag": list(tags),
+        "full_text": full_text,
+        "n_feeds": len(specs),
+    }
     summary = fetch_feeds(db, specs, full_text=full_text, progress=is_interactive(), config=config, arguments=args)
     if not as_json:
         for f in summary["failed"]:
@@ -52,8 +62,13 @@ def import_(paths, source, db_path, as_json):
     from analyzer.collect.importer import import_paths, summary_line
 
     db = store.open_db(db_path)
-    summary = import_paths(db, list(paths), source=source, progress=is_interactive(),
-                           on_error=lambda line: click.echo(f"error: {line}", err=True))
+    summary = import_paths(
+        db,
+        list(paths),
+        source=source,
+        progress=is_interactive(),
+        on_error=lambda line: click.echo(f"error: {line}", err=True),
+    )
     emit_summary(summary, as_json, summary_line(summary))
     if summary["files"] and summary["files_failed"] == summary["files"]:
         raise AnalyzerError(f"none of the {summary['files']} files could be imported")

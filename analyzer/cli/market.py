@@ -16,8 +16,12 @@ def _csv_list(value: str | None) -> list[str] | None:
 @click.option("--symbols", help="Comma-separated symbols, e.g. IWM,SPY,QQQ,DGS2 (default: all the source has).")
 @click.option("--start", help="First date to load (YYYY-MM-DD).")
 @click.option("--end", help="Last date to load (YYYY-MM-DD).")
-@click.option("--source", default="bundled", show_default=True,
-              help="csv:PATH (a file, or a folder of SYMBOL.csv), bundled (2023-2024 sample), yfinance or stooq.")
+@click.option(
+    "--source",
+    default="bundled",
+    show_default=True,
+    help="csv:PATH (a file, or a folder of SYMBOL.csv), bundled (2023-2024 sample), yfinance or stooq.",
+)
 @db_option
 @json_option
 def prices(symbols, start, end, source, db_path, as_json):
@@ -32,14 +36,21 @@ def prices(symbols, start, end, source, db_path, as_json):
             click.echo(f"warning: {w}", err=True)
         if len(summary["warnings"]) > 20:
             click.echo(f"warning: ... and {len(summary['warnings']) - 20} more", err=True)
-    parts = [f"{s} {v['rows']} rows {v['first']}..{v['last']} ({v['inserted']} new)" for s, v in summary["symbols"].items()]
+    parts = [
+        f"{s} {v['rows']} rows {v['first']}..{v['last']} ({v['inserted']} new)" for s, v in summary["symbols"].items()
+    ]
     emit_summary(summary, as_json, "prices: " + "; ".join(parts))
 
 
 @click.command("align")
 @click.option("--themes", help="Comma-separated themes (default: all defined themes).")
-@click.option("--window", default=60, show_default=True, type=click.IntRange(5, 2000),
-              help="Sessions in the rolling window of the index z-score (past sessions only).")
+@click.option(
+    "--window",
+    default=60,
+    show_default=True,
+    type=click.IntRange(5, 2000),
+    help="Sessions in the rolling window of the index z-score (past sessions only).",
+)
 @db_option
 @json_option
 def align(themes, window, db_path, as_json):
@@ -49,8 +60,10 @@ def align(themes, window, db_path, as_json):
 
     db = store.open_db(db_path, create=False)
     summary = run_align(db, themes=_csv_list(themes), window=window)
-    line = (f"align: {summary['claims_aligned']} claims aligned, {summary['claim_returns']} returns, "
-            f"{summary['index_rows']} index rows; skipped {summary['claims_skipped']}")
+    line = (
+        f"align: {summary['claims_aligned']} claims aligned, {summary['claim_returns']} returns, "
+        f"{summary['index_rows']} index rows; skipped {summary['claims_skipped']}"
+    )
     emit_summary(summary, as_json, line)
 
 
@@ -67,12 +80,22 @@ def _horizons(value: str) -> tuple[int, ...]:
 @click.command("compare")
 @click.option("--theme", required=True, help="Theme to study, e.g. small_cap_rotation.")
 @click.option("--horizons", default="1,5,20", show_default=True, help="Forward-return horizons in sessions.")
-@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the PNG figures and the HTML report.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the PNG figures and the HTML report.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for the placebo and bootstrap.")
-@click.option("--signal", default="index_value", show_default=True,
-              type=click.Choice(["index_value", "index_z", "mean_sentiment", "mean_stance"]),
-              help="Daily theme index column to test.")
+@click.option(
+    "--signal",
+    default="index_value",
+    show_default=True,
+    type=click.Choice(["index_value", "index_z", "mean_sentiment", "mean_stance"]),
+    help="Daily theme index column to test.",
+)
 @db_option
 @json_option
 def compare(theme, horizons, out_dir, seed, signal, db_path, as_json):

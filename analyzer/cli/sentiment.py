@@ -11,14 +11,18 @@ import click
 from analyzer.errors import AnalyzerError
 
 model_option = click.option(
-    "--model", "model_name", default="default", show_default=True,
+    "--model",
+    "model_name",
+    default="default",
+    show_default=True,
     help="'default' (the shipped model), 'vader', or a local model directory "
-         "(a trained artifact or any Hugging Face sequence-classification model).",
+    "(a trained artifact or any Hugging Face sequence-classification model).",
 )
 labels_option = click.option(
-    "--labels", default=None,
+    "--labels",
+    default=None,
     help="For a local HF model whose id2label names are not sentiment words: its labels in id "
-         "order, e.g. 'positive,negative,neutral'.",
+    "order, e.g. 'positive,negative,neutral'.",
 )
 
 CHUNK = 1024  # lines scored per model call, so a huge input streams in bounded memory
@@ -81,8 +85,11 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
         return
     long = sum(1 for _, t in records if len(t) > MAX_CHARS)
     if long:
-        click.echo(f"warning: {long} line(s) longer than {MAX_CHARS} characters: only their "
-                   "beginning is scored (split long text into sentences)", err=True)
+        click.echo(
+            f"warning: {long} line(s) longer than {MAX_CHARS} characters: only their "
+            "beginning is scored (split long text into sentences)",
+            err=True,
+        )
     out = sys.stdout
     for s in range(0, len(records), CHUNK):
         chunk = records[s : s + CHUNK]
@@ -99,30 +106,60 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
 
 
 @click.command("train")
-@click.option("--only", type=click.Choice(["all", "sentiment", "stance"]), default="all", show_default=True,
-              help="Train only the sentiment model or only the stance head (on the current sentiment model).")
-@click.option("--data", "data", multiple=True,
-              help="Data set to train on (repeatable): phrasebank, twitter, sentfin, fiqa. "
-                   "Default: phrasebank, twitter, sentfin.")
-@click.option("--exclude", multiple=True, help="Leave a data set out (e.g. --exclude phrasebank for non-commercial licence reasons).")
-@click.option("--method", type=click.Choice(["lora", "frozen"]), default="lora", show_default=True,
-              help="lora: fine-tune the encoder with low-rank adapters; frozen: logistic-regression head only.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output folder for the sentiment artifact (default: models/sentiment).")
+@click.option(
+    "--only",
+    type=click.Choice(["all", "sentiment", "stance"]),
+    default="all",
+    show_default=True,
+    help="Train only the sentiment model or only the stance head (on the current sentiment model).",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    help="Data set to train on (repeatable): phrasebank, twitter, sentfin, fiqa. "
+    "Default: phrasebank, twitter, sentfin.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Leave a data set out (e.g. --exclude phrasebank for non-commercial licence reasons).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["lora", "frozen"]),
+    default="lora",
+    show_default=True,
+    help="lora: fine-tune the encoder with low-rank adapters; frozen: logistic-regression head only.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder for the sentiment artifact (default: models/sentiment).",
+)
 @click.option("--seed", default=13, show_default=True)
 @click.option("--epochs", default=None, type=float)
 @click.option("--max-steps", default=None, type=int, help="Stop after this many optimiser steps (smoke tests).")
 @click.option("--limit", default=None, type=int, help="Use only this many training rows (smoke tests).")
-@click.option("--threads", default=1, show_default=True, help="torch threads (one is fastest on a busy 2-core machine).")
-@click.option("--eval/--no-eval", "do_eval", default=True, show_default=True,
-              help="Evaluate on the dev splits afterwards and write dev_metrics.json.")
+@click.option(
+    "--threads", default=1, show_default=True, help="torch threads (one is fastest on a busy 2-core machine)."
+)
+@click.option(
+    "--eval/--no-eval",
+    "do_eval",
+    default=True,
+    show_default=True,
+    help="Evaluate on the dev splits afterwards and write dev_metrics.json.",
+)
 def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, threads, do_eval):
     """Train the shipped sentiment model (and then the stance head) from ../shared/data. Seeded."""
     import importlib
     from pathlib import Path
 
-    from analyzer.training import sentiment_data
     from analyzer.nlp.model import default_model_dir
+    from analyzer.training import sentiment_data
 
     out = Path(out_dir) if out_dir else default_model_dir()
     t0 = time.time()
@@ -132,10 +169,11 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
         names = tuple(data) or sentiment_data.DEFAULT_TRAIN
         bad = [n for n in names + tuple(exclude) if n not in sentiment_data.ALL_DATASETS]
         if bad:
-            raise AnalyzerError(f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(sentiment_data.ALL_DATASETS)}")
+            raise AnalyzerError(
+                f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(sentiment_data.ALL_DATASETS)}"
+            )
         names = tuple(n for n in names if n not in exclude)
-        cfg = TrainConfig(data=names, method=method, seed=seed, threads=threads,
-                          max_steps=max_steps, limit=limit)
+        cfg = TrainConfig(data=names, method=method, seed=seed, threads=threads, max_steps=max_steps, limit=limit)
         if epochs is not None:
             cfg.epochs = epochs
         train_sentiment(out, cfg, log=lambda msg: click.echo(msg, err=True))
@@ -162,15 +200,18 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
 @click.command("eval")
 @click.argument("csv_path", metavar="FILE.csv", required=False)
 @click.option(
-    "--model", "models", multiple=True,
-    help="Model to evaluate (repeatable to compare side by side): default, vader, or a local directory.")
+    "--model",
+    "models",
+    multiple=True,
+    help="Model to evaluate (repeatable to compare side by side): default, vader, or a local directory.",
+)
 @labels_option
 @click.option("--dev", "dev", is_flag=True, help="Evaluate on the dev splits of ../shared/data instead of a file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def eval_(csv_path, models, labels, dev, as_json):
     """Accuracy, macro-F1 and confusion matrix of one or more models on FILE.csv (columns text,label)."""
-    from analyzer.training.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
     from analyzer.nlp.model import load_model
+    from analyzer.training.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
 
     if not csv_path and not dev:
         raise AnalyzerError("give FILE.csv (columns text,label) or --dev")

@@ -10,21 +10,49 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:  # the store (and sqlite-utils) stay out of parse worker processes
     import sqlite_utils
 
 # Query parameters that only track where a click came from.
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
-    "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ncid", "sr_share", "spm", "ref_src",
-    "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "soc_src", "soc_trk",
-    "wt_mc", "wt_zmc", "wt.mc_id", "smid", "xtor", "cmp", "rss_source", "feedtype", "feedname",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gclsrc",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "yclid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "ocid",
+    "cmpid",
+    "ncid",
+    "sr_share",
+    "spm",
+    "ref_src",
+    "guccounter",
+    "guce_referrer",
+    "guce_referrer_sig",
+    "__twitter_impression",
+    "soc_src",
+    "soc_trk",
+    "wt_mc",
+    "wt_zmc",
+    "wt.mc_id",
+    "smid",
+    "xtor",
+    "cmp",
+    "rss_source",
+    "feedtype",
+    "feedname",
 }
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "icid")
 
@@ -49,14 +77,37 @@ def canonical_url(url: str | None) -> str | None:
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
     ]
     host = (parts.hostname or "").lower()
-    if parts.port and not (parts.scheme == "http" and parts.port == 80 or parts.scheme == "https" and parts.port == 443):
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
+    ):
         host = f"{host}:{parts.port}"
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
 
 
 _WS = re.compile(r"\s+")
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "pre", "section", "article", "figure", "figcaption", "table"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "tr",
+    "pre",
+    "section",
+    "article",
+    "figure",
+    "figcaption",
+    "table",
+}
 
 
 def html_to_text(value: str | None) -> str | None:
@@ -111,12 +162,12 @@ def article_id(guid: str | None, canonical: str | None, chash: str | None) -> st
 
 def iso_utc(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def struct_to_iso(st: time.struct_time) -> str:
-    return datetime.fromtimestamp(calendar.timegm(st), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(calendar.timegm(st), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_timestamp(raw: str | None) -> str | None:
@@ -149,7 +200,7 @@ class StoreCounts:
     duplicate: int = 0
     skipped: int = 0
 
-    def add(self, other: "StoreCounts") -> None:
+    def add(self, other: StoreCounts) -> None:
         self.new += other.new
         self.updated += other.updated
         self.duplicate += other.duplicate
@@ -174,8 +225,6 @@ def finish_row(row: dict, now: str | None = None) -> dict | None:
     return row
 
 
-
-
 def utcnow() -> str:
     from analyzer.store import utcnow as now
 
@@ -186,6 +235,7 @@ def _article_columns() -> tuple[str, ...]:
     from analyzer.store import TABLES
 
     return tuple(TABLES["articles"].columns)
+
 
 LOOKUP_CHUNK = 200
 
@@ -228,7 +278,9 @@ class _Index:
         return other is not None and other["id"] != by_id
 
 
-def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None = None) -> tuple[StoreCounts, list[str]]:
+def store_articles(
+    db: sqlite_utils.Database, rows: list[dict], now: str | None = None
+) -> tuple[StoreCounts, list[str]]:
     """Insert new articles, update changed ones in place, count the rest as duplicates.
     Call inside `store.transaction(db)`. Returns the counts and the ids of new articles."""
     now = now or utcnow()
@@ -265,8 +317,12 @@ def store_articles(db: sqlite_utils.Database, rows: list[dict], now: str | None 
         if "content" in changes or "summary" in changes or "title" in changes:
             body = changes.get("content", existing.get("content")) or changes.get("summary", existing.get("summary"))
             h = content_hash(changes.get("title", existing.get("title")), body, existing.get("canonical_url"))
-            taken = h and (index.taken("content_hash", h, existing["id"]) or db.execute(
-                "select 1 from articles where content_hash = ? and id != ?", [h, existing["id"]]).fetchone())
+            taken = h and (
+                index.taken("content_hash", h, existing["id"])
+                or db.execute(
+                    "select 1 from articles where content_hash = ? and id != ?", [h, existing["id"]]
+                ).fetchone()
+            )
             if h and not taken:
                 changes["content_hash"] = h
         if any(c in changes for c in CONTENT_FIELDS):

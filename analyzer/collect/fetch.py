@@ -15,8 +15,8 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
 from functools import partial
 
 import sqlite_utils
@@ -55,7 +55,11 @@ class Summary:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["articles_per_s"] = round((self.articles_new + self.articles_updated + self.articles_duplicate) / self.elapsed_s, 1) if self.elapsed_s else None
+        d["articles_per_s"] = (
+            round((self.articles_new + self.articles_updated + self.articles_duplicate) / self.elapsed_s, 1)
+            if self.elapsed_s
+            else None
+        )
         return d
 
     def line(self) -> str:
@@ -84,8 +88,9 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
     out = []
     with store.transaction(db):
         for s in specs:
-            row = db.execute("select id, etag, last_modified, name, tags, body_sha256 from feeds where url = ?",
-                             [s.url]).fetchone()
+            row = db.execute(
+                "select id, etag, last_modified, name, tags, body_sha256 from feeds where url = ?", [s.url]
+            ).fetchone()
             if row is None:
                 fid = db["feeds"].insert({"url": s.url, "name": s.name, "tags": json.dumps(list(s.tags))}).last_pk
                 out.append({"id": fid, "url": s.url, "name": s.name, "etag": None, "last_modified": None})
@@ -98,17 +103,35 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
                     upd["tags"] = json.dumps(list(s.tags))
                 if upd:
                     db["feeds"].update(fid, upd)
-                out.append({"id": fid, "url": s.url, "name": s.name or name, "etag": etag, "last_modified": lm,
-                            "body_sha256": sha})
+                out.append(
+                    {
+                        "id": fid,
+                        "url": s.url,
+                        "name": s.name or name,
+                        "etag": etag,
+                        "last_modified": lm,
+                        "body_sha256": sha,
+                    }
+                )
     return out
 
 
 def _fetch_rows(resp: Response, run_id: int | None, kind: str, feed_id=None, article_id=None) -> list[dict]:
     return [
         {
-            "run_id": run_id, "feed_id": feed_id, "article_id": article_id, "kind": kind, "url": a.url,
-            "final_url": a.final_url, "attempt": a.attempt, "started_at": a.started_at, "status": a.status,
-            "outcome": a.outcome, "bytes": a.bytes, "duration_ms": a.duration_ms, "error": a.error,
+            "run_id": run_id,
+            "feed_id": feed_id,
+            "article_id": article_id,
+            "kind": kind,
+            "url": a.url,
+            "final_url": a.final_url,
+            "attempt": a.attempt,
+            "started_at": a.started_at,
+            "status": a.status,
+            "outcome": a.outcome,
+            "bytes": a.bytes,
+            "duration_ms": a.duration_ms,
+            "error": a.error,
         }
         for a in resp.attempts
     ]
@@ -123,12 +146,19 @@ def parse_response(feed: dict, resp: Response, now: str) -> dict | None:
     (an error, a 304, or a 200 whose body is the one parsed last time)."""
     if not resp.ok or resp.not_modified or resp.unchanged:
         return None
-    return dict(body=resp.body, content_type=resp.headers.get("content-type"),
-                base_url=resp.headers.get("content-location") or resp.final_url or feed["url"],
-                feed_id=feed["id"], source=feed.get("name") or feed["url"], now=now)
+    return {
+        "body": resp.body,
+        "content_type": resp.headers.get("content-type"),
+        "base_url": resp.headers.get("content-location") or resp.final_url or feed["url"],
+        "feed_id": feed["id"],
+        "source": feed.get("name") or feed["url"],
+        "now": now,
+    }
 
 
-def write_feed_result(db, feed: dict, resp: Response, parsed: dict | None, now: str, run_id, summary: Summary) -> list[str]:
+def write_feed_result(
+    db, feed: dict, resp: Response, parsed: dict | None, now: str, run_id, summary: Summary
+) -> list[str]:
     """Write everything about one feed (attempts, validators, articles) in one transaction.
     Returns the ids of new articles."""
     fetch_rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
@@ -142,9 +172,16 @@ def write_feed_result(db, feed: dict, resp: Response, parsed: dict | None, now: 
             feed_upd["last_error"] = parsed["error"]
         else:
             rows = parsed["rows"]
-            feed_upd.update(title=parsed["title"], site_url=parsed["site_url"], bozo=int(parsed["bozo"]),
-                            bozo_reason=parsed["bozo_reason"], last_error=None, body_sha256=body_hash(resp.body),
-                            etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"))
+            feed_upd.update(
+                title=parsed["title"],
+                site_url=parsed["site_url"],
+                bozo=int(parsed["bozo"]),
+                bozo_reason=parsed["bozo_reason"],
+                last_error=None,
+                body_sha256=body_hash(resp.body),
+                etag=resp.headers.get("etag"),
+                last_modified=resp.headers.get("last-modified"),
+            )
             if parsed["bozo"]:
                 summary.feeds_bozo += 1
                 fetch_rows[-1].update(outcome="bozo", error=f"kept {len(rows)} entries; {parsed['bozo_reason']}"[:500])
@@ -195,8 +232,9 @@ def _parse_pool(workers: int):
 
     from analyzer.collect.parse import worker_init
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker_init)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
+    )
 
 
 def default_parse_workers(n_feeds: int) -> int:
@@ -207,7 +245,9 @@ def default_parse_workers(n_feeds: int) -> int:
     return min(os.cpu_count() or 1, 4) if n_feeds >= 24 else 0
 
 
-async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar, workers: int) -> list[str]:
+async def _fetch_all(
+    db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar, workers: int
+) -> list[str]:
     new_ids: list[str] = []
     loop = asyncio.get_running_loop()
     pool = _parse_pool(workers) if workers > 0 else None
@@ -215,7 +255,6 @@ async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary:
     t0 = time.perf_counter()
     try:
         async with Fetcher(config) as fetcher:
-
             # Bounds how many fetched bodies wait for parsing at once.
             in_flight = asyncio.Semaphore(max(2 * config.concurrency, 2 * workers, 1))
 
@@ -245,15 +284,21 @@ async def _fetch_all(db, feeds: list[dict], config: HttpConfig, run_id, summary:
                     new_ids.extend(write_feed_result(db, feed, resp, parsed, now, run_id, summary))
                 except sqlite3.OperationalError:
                     raise  # database locked or disk full: every later feed would fail the same way
-                except Exception as exc:  # noqa: BLE001 - one feed's odd data must not stop the others
+                except Exception as exc:
                     _record_store_error(db, feed, resp, run_id, summary, exc)
                 if bar is not None:
                     bar.update(1)
                     elapsed = time.perf_counter() - t0
-                    bar.set_postfix(new=summary.articles_new, upd=summary.articles_updated,
-                                    dup=summary.articles_duplicate, err=summary.feeds_failed, refresh=False)
-                    bar.set_description(f"feeds ({summary.articles_new / elapsed if elapsed else 0:.0f} new art/s)",
-                                        refresh=False)
+                    bar.set_postfix(
+                        new=summary.articles_new,
+                        upd=summary.articles_updated,
+                        dup=summary.articles_duplicate,
+                        err=summary.feeds_failed,
+                        refresh=False,
+                    )
+                    bar.set_description(
+                        f"feeds ({summary.articles_new / elapsed if elapsed else 0:.0f} new art/s)", refresh=False
+                    )
 
             await asyncio.gather(*(one(f) for f in feeds))
     finally:
@@ -282,7 +327,7 @@ async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, sum
 
     def flush():
         with store.transaction(db):
-            for (aid, url, summ, ts_source), resp, page in pending:
+            for (aid, _url, _summ, ts_source), resp, page in pending:
                 db["fetches"].insert_all(_fetch_rows(resp, run_id, "page", article_id=aid))
                 upd = {"full_text_status": page.status, "full_text_error": page.error, "updated_at": store.utcnow()}
                 if page.status in ("ok", "truncated") and page.text:
@@ -290,7 +335,9 @@ async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, sum
                 if page.language:
                     upd["language"] = page.language.lower()
                 if ts_source == "fetched" and page.published_at:
-                    upd.update(published_at=page.published_at, published_raw=page.published_raw, timestamp_source="page")
+                    upd.update(
+                        published_at=page.published_at, published_raw=page.published_raw, timestamp_source="page"
+                    )
                 db["articles"].update(aid, upd)
                 summary.fetches += len(resp.attempts)
                 if page.status == "ok":
@@ -382,8 +429,12 @@ def fetch_feeds(
             # Pages of this run's new articles plus any left over by an interrupted earlier run.
             feed_ids = [r["id"] for r in rows]
             marks = ",".join("?" * len(feed_ids))
-            left = [r[0] for r in db.execute(
-                f"select id from articles where full_text_status is null and feed_id in ({marks})", feed_ids)]
+            left = [
+                r[0]
+                for r in db.execute(
+                    f"select id from articles where full_text_status is null and feed_id in ({marks})", feed_ids
+                )
+            ]
             ids = list(dict.fromkeys(new_ids + left))
             bar = None
             if progress and ids:

@@ -14,8 +14,16 @@ PAYWALL_CUES = re.compile(
     re.I,
 )
 META_DATES = (
-    "article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate",
-    "dc.date", "dc.date.issued", "date", "sailthru.date", "parsely-pub-date",
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "pubdate",
+    "publishdate",
+    "dc.date",
+    "dc.date.issued",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
 )
 MIN_TEXT = 200  # characters; less than this from a page is not an article's text
 
@@ -36,7 +44,7 @@ def _meta(html_bytes: bytes) -> tuple[str | None, str | None]:
 
     try:
         doc = lxml.html.document_fromstring(html_bytes)
-    except Exception:  # noqa: BLE001 - any parser complaint just means no metadata
+    except Exception:
         return None, None
     lang = doc.get("lang")
     for m in doc.iter("meta"):
@@ -58,7 +66,7 @@ def extract_page(body: bytes, url: str, *, status: int | None = None, summary: s
         return PageText("failed", error="empty page")
     try:
         doc = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False)
-    except Exception as exc:  # noqa: BLE001 - trafilatura raises many kinds on odd pages
+    except Exception as exc:
         return PageText("failed", error=f"extraction failed: {type(exc).__name__}: {exc}"[:300])
     text = getattr(doc, "text", None) if doc is not None else None
     raw, lang = _meta(body)

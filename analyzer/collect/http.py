@@ -9,7 +9,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -46,7 +46,7 @@ class HttpConfig:
     user_agent: str = USER_AGENT
 
     @classmethod
-    def from_env(cls, **overrides) -> "HttpConfig":
+    def from_env(cls, **overrides) -> HttpConfig:
         """Defaults, then ANALYZE_HTTP_* environment variables, then explicit overrides."""
         base = cls()
         env = {
@@ -112,8 +112,8 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class Fetcher:
@@ -125,7 +125,7 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._client: httpx.AsyncClient | None = None
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         c = self.config
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout, write=c.read_timeout, pool=None),
@@ -194,17 +194,20 @@ class Fetcher:
                 att.outcome = resp.outcome = "http_error"
                 att.error = resp.error = f"HTTP {status}"
                 resp.ok = False
-                if status == 429 or status == 503 and "retry-after" in hdrs:
+                if status == 429 or (status == 503 and "retry-after" in hdrs):
                     after = retry_after_seconds(hdrs.get("retry-after"))
                     wait = min(after if after is not None else self._backoff(n), c.max_retry_after)
                     att.outcome = resp.outcome = "rate_limited" if status == 429 else "http_error"
                     att.error = resp.error = f"HTTP {status}, retry after {wait:.1f}s"
                 elif status >= 500:
                     wait = self._backoff(n)
-        except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
+        except (TimeoutError, httpx.TimeoutException) as exc:
             kind = type(exc).__name__ if isinstance(exc, httpx.TimeoutException) else "total timeout"
-            limit = c.total_timeout if not isinstance(exc, httpx.TimeoutException) else (
-                c.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else c.read_timeout)
+            limit = (
+                c.total_timeout
+                if not isinstance(exc, httpx.TimeoutException)
+                else (c.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else c.read_timeout)
+            )
             att.outcome = resp.outcome = "timeout"
             att.error = resp.error = f"timed out ({kind}, limit {limit:g}s)"
             resp.ok = False

@@ -66,7 +66,7 @@ def _html_rows(path: Path, data: bytes, source: str, now: str) -> list[dict]:
 
     try:
         doc = lxml.html.document_fromstring(data)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise BadFile(f"not readable HTML ({exc})") from None
     url = None
     for link in doc.iter("link"):
@@ -91,9 +91,15 @@ def _html_rows(path: Path, data: bytes, source: str, now: str) -> list[dict]:
     if not text and not title:
         raise BadFile("HTML page has no title and no text")
     row = {
-        "source": source, "url": url, "title": title, "content": text, "language": page.language,
-        "published_at": page.published_at, "published_raw": page.published_raw,
-        "full_text_status": "ok" if page.status == "ok" else page.status, "full_text_error": page.error,
+        "source": source,
+        "url": url,
+        "title": title,
+        "content": text,
+        "language": page.language,
+        "published_at": page.published_at,
+        "published_raw": page.published_raw,
+        "full_text_status": "ok" if page.status == "ok" else page.status,
+        "full_text_error": page.error,
     }
     if page.published_at:
         row["timestamp_source"] = "page"
@@ -108,8 +114,7 @@ def _text_rows(path: Path, data: bytes, source: str, now: str) -> list[dict]:
         raise BadFile("plain text is not UTF-8") from None
     if "\x00" in text:
         raise BadFile("binary data, not text")
-    lines = [l.strip() for l in text.splitlines()]
-    lines = [l for l in lines if l]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise BadFile("empty file")
     row = finish_row({"source": source, "title": lines[0][:300], "content": "\n".join(lines)}, now)
@@ -147,10 +152,16 @@ def _jsonl_rows(path: Path, data: bytes, source: str, now: str, errors: list[str
         if raw and not published_at:
             errors.append(f"{path}:{n}: unreadable published timestamp {raw!r}; using the import time")
         row = {
-            "source": source, "url": obj.get("url"), "guid": obj.get("guid") or obj.get("id"),
-            "title": obj.get("title"), "author": obj.get("author"), "summary": obj.get("summary"),
-            "content": text_, "language": obj.get("language"),
-            "published_at": published_at, "published_raw": str(raw) if raw else None,
+            "source": source,
+            "url": obj.get("url"),
+            "guid": obj.get("guid") or obj.get("id"),
+            "title": obj.get("title"),
+            "author": obj.get("author"),
+            "summary": obj.get("summary"),
+            "content": text_,
+            "language": obj.get("language"),
+            "published_at": published_at,
+            "published_raw": str(raw) if raw else None,
         }
         if row["guid"] is not None:
             row["guid"] = str(row["guid"])
@@ -185,8 +196,15 @@ def import_paths(
     files = _expand(paths if isinstance(paths, (list, tuple)) else [paths])
     if not files:
         raise AnalyzerError("import: no files given")
-    summary = {"files": len(files), "files_ok": 0, "files_failed": 0, "articles_new": 0, "articles_updated": 0,
-               "articles_duplicate": 0, "errors": []}
+    summary = {
+        "files": len(files),
+        "files_ok": 0,
+        "files_failed": 0,
+        "articles_new": 0,
+        "articles_updated": 0,
+        "articles_duplicate": 0,
+        "errors": [],
+    }
 
     def report(line: str) -> None:
         summary["errors"].append(line)

@@ -104,7 +104,7 @@ def parse_to_rows(body: bytes, content_type: str | None, base_url: str | None, f
     can run in a worker process. `error` is set when the document is not a usable feed."""
     try:
         parsed = parse_feed(body, content_type=content_type, base_url=base_url)
-    except Exception as exc:  # noqa: BLE001 - feedparser on hostile bytes; the feed is recorded as failed
+    except Exception as exc:
         return {"error": f"parse failed: {type(exc).__name__}: {exc}"[:500]}
     if not parsed.is_feed:
         return {"error": f"not a feed ({parsed.bozo_reason or 'no feed elements'})"}

@@ -6,7 +6,7 @@ Thanksgiving, Christmas Eve) and daylight-saving changes are the library's, not 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -15,7 +15,7 @@ from analyzer.errors import AnalyzerError
 
 EXCHANGE = "XNYS"
 CALENDAR_START = "1998-01-02"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
 
@@ -58,7 +58,7 @@ def session_close(session: str | date) -> datetime:
     i = np.searchsorted(s, str(session))
     if i >= len(s) or s[i] != str(session):
         raise AnalyzerError(f"{session}: not an {EXCHANGE} session")
-    return datetime.fromtimestamp(closes[i] / 1e9, tz=timezone.utc)
+    return datetime.fromtimestamp(closes[i] / 1e9, tz=UTC)
 
 
 def parse_utc(value: str | datetime) -> datetime:
@@ -74,8 +74,8 @@ def parse_utc(value: str | datetime) -> datetime:
         except ValueError:
             raise AnalyzerError(f"bad timestamp {value!r} (expected ISO 8601 UTC)") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)  # stored times are UTC by convention
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)  # stored times are UTC by convention
+    return dt.astimezone(UTC)
 
 
 def event_session_index(published: list) -> np.ndarray:

@@ -38,7 +38,9 @@ def validate(series: RawSeries) -> tuple[list[dict], list[Issue]]:
     prev = None
     for row in series.rows:
         if prev is not None and row["date"] < prev:
-            issues.append(Issue("warning", "unsorted", sym, row["date"], f"unsorted input: {row['date']} comes after {prev}"))
+            issues.append(
+                Issue("warning", "unsorted", sym, row["date"], f"unsorted input: {row['date']} comes after {prev}")
+            )
             break
         prev = row["date"]
     by_date: dict[str, dict] = {}
@@ -49,8 +51,15 @@ def validate(series: RawSeries) -> tuple[list[dict], list[Issue]]:
             if same:
                 issues.append(Issue("warning", "duplicate_date", sym, d, "duplicate date (identical row kept once)"))
             else:
-                issues.append(Issue("error", "duplicate_date", sym, d,
-                                    f"duplicate date with different values (lines {by_date[d]['line']} and {row['line']})"))
+                issues.append(
+                    Issue(
+                        "error",
+                        "duplicate_date",
+                        sym,
+                        d,
+                        f"duplicate date with different values (lines {by_date[d]['line']} and {row['line']})",
+                    )
+                )
             continue
         by_date[d] = row
         if series.kind == "ohlcv":
@@ -109,7 +118,7 @@ def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=No
     "warnings": [str], "run_id"}. Raises AnalyzerError (naming symbol and date) on invalid input.
     """
     if isinstance(symbols, str):
-        symbols = [s for s in symbols.split(",")]
+        symbols = list(symbols.split(","))
     symbols = [s.strip().upper() for s in symbols or [] if s.strip()] or None
     start, end = _parse_day(start, "start"), _parse_day(end, "end")
     if start and end and start > end:
@@ -118,10 +127,14 @@ def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=No
     with store.record_run(db, "prices", args, libraries=("exchange_calendars",)) as run:
         prepared, warnings, errors = [], [], []
         for series in fetch(source, symbols):
-            series.rows = [r for r in series.rows if (not start or r["date"] >= start) and (not end or r["date"] <= end)]
+            series.rows = [
+                r for r in series.rows if (not start or r["date"] >= start) and (not end or r["date"] <= end)
+            ]
             series.holidays = [d for d in series.holidays if (not start or d >= start) and (not end or d <= end)]
             if not series.rows:
-                raise AnalyzerError(f"{series.symbol}: no prices from {series.source} between {start or 'the start'} and {end or 'the end'}")
+                raise AnalyzerError(
+                    f"{series.symbol}: no prices from {series.source} between {start or 'the start'} and {end or 'the end'}"
+                )
             rows, issues = validate(series)
             errors += [i for i in issues if i.severity == "error"]
             warnings += [i for i in issues if i.severity == "warning"]
@@ -133,15 +146,26 @@ def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=No
             for series, rows in prepared:
                 sym = series.symbol
                 first, last = rows[0]["date"], rows[-1]["date"]
-                existing = {r[0] for r in db.execute(
-                    "select date from prices where symbol = ? and date between ? and ?", [sym, first, last])}
-                records = [{"symbol": sym, "date": r["date"], **{k: r.get(k) for k in PRICE_FIELDS}, "source": series.source}
-                           for r in rows]
+                existing = {
+                    r[0]
+                    for r in db.execute(
+                        "select date from prices where symbol = ? and date between ? and ?", [sym, first, last]
+                    )
+                }
+                records = [
+                    {"symbol": sym, "date": r["date"], **{k: r.get(k) for k in PRICE_FIELDS}, "source": series.source}
+                    for r in rows
+                ]
                 db["prices"].upsert_all(records, pk=("symbol", "date"))
                 inserted = sum(1 for r in rows if r["date"] not in existing)
                 summary["symbols"][sym] = {
-                    "rows": len(rows), "inserted": inserted, "updated": len(rows) - inserted,
-                    "first": first, "last": last, "holidays": len(series.holidays), "kind": series.kind,
+                    "rows": len(rows),
+                    "inserted": inserted,
+                    "updated": len(rows) - inserted,
+                    "first": first,
+                    "last": last,
+                    "holidays": len(series.holidays),
+                    "kind": series.kind,
                 }
         run.counts = {
             "rows": sum(v["rows"] for v in summary["symbols"].values()),

@@ -75,9 +75,13 @@ def target_levels(db, target, session_grid=None):
     if target.kind == "level_change":
         level = on_sessions(long, session_grid)
     else:
-        for sym, s in ((target.long, long),) + (((target.short, symbol_levels(db, target.short)),) if target.short else ()):
+        for sym, s in ((target.long, long),) + (
+            ((target.short, symbol_levels(db, target.short)),) if target.short else ()
+        ):
             if (s <= 0).any():
-                raise AnalyzerError(f"{sym}: non-positive price on {s.index[(s <= 0).argmax()]}; cannot take a log return")
+                raise AnalyzerError(
+                    f"{sym}: non-positive price on {s.index[(s <= 0).argmax()]}; cannot take a log return"
+                )
         level = np.log(on_sessions(long, session_grid))
         if target.kind == "log_return_spread":
             level = level - np.log(on_sessions(symbol_levels(db, target.short), session_grid))

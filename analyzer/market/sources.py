@@ -71,7 +71,9 @@ def _from_csv_path(path: Path, symbols: list[str] | None) -> list[RawSeries]:
     if not path.exists():
         raise AnalyzerError(f"{path}: no such price file")
     if symbols and len(symbols) > 1:
-        raise AnalyzerError(f"{path}: one file holds one series; name a folder of SYMBOL.csv files for {','.join(symbols)}")
+        raise AnalyzerError(
+            f"{path}: one file holds one series; name a folder of SYMBOL.csv files for {','.join(symbols)}"
+        )
     symbol = symbols[0] if symbols else path.stem
     return [read_csv_text(path.read_text(encoding="utf-8-sig"), symbol, f"csv:{path}", str(path))]
 
@@ -131,8 +133,18 @@ def _read_level(reader, symbol: str, source: str, where: str) -> RawSeries:
             holidays.append(date)  # FRED leaves the value empty on days without an observation
             continue
         value = _number(cell, symbol, where, line_no, date)
-        rows.append({"line": line_no, "date": date, "open": None, "high": None, "low": None,
-                     "close": value, "adj_close": value, "volume": None})
+        rows.append(
+            {
+                "line": line_no,
+                "date": date,
+                "open": None,
+                "high": None,
+                "low": None,
+                "close": value,
+                "adj_close": value,
+                "volume": None,
+            }
+        )
     return RawSeries(symbol, source, rows, holidays=holidays, kind="level")
 
 
@@ -151,7 +163,9 @@ def _number(cell: str, symbol: str, where: str, line_no: int, date: str | None) 
     try:
         value = float(cell)
     except ValueError:
-        raise AnalyzerError(f"{where}:{line_no}: {symbol} {date or ''}: not a number {cell!r}".replace("  ", " ")) from None
+        raise AnalyzerError(
+            f"{where}:{line_no}: {symbol} {date or ''}: not a number {cell!r}".replace("  ", " ")
+        ) from None
     return None if math.isnan(value) else value
 
 
@@ -166,15 +180,21 @@ def _yfinance(symbol: str) -> RawSeries:
             "--source yfinance needs the yfinance package: pip install 'market-narrative-analyzer[online]'"
         ) from None
     try:
-        frame = yfinance.download(symbol, period="max", interval="1d", auto_adjust=False,
-                                  progress=False, threads=False)
+        frame = yfinance.download(symbol, period="max", interval="1d", auto_adjust=False, progress=False, threads=False)
     except Exception as exc:  # yfinance raises many kinds when offline
         raise AnalyzerError(f"yfinance: cannot download {symbol} ({_one_line(exc)}); are you online?") from None
     if frame is None or len(frame) == 0:
         raise AnalyzerError(f"yfinance: no data for {symbol} (offline, or an unknown symbol)")
     if getattr(frame.columns, "nlevels", 1) > 1:  # recent yfinance: (field, ticker) columns
         frame = frame.xs(symbol, axis=1, level=-1)
-    rename = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume"}
+    rename = {
+        "Open": "open",
+        "High": "high",
+        "Low": "low",
+        "Close": "close",
+        "Adj Close": "adj_close",
+        "Volume": "volume",
+    }
     rows = []
     for i, (ts, rec) in enumerate(frame.iterrows()):
         row = {"line": i + 1, "date": ts.date().isoformat()}
@@ -203,7 +223,9 @@ def _stooq(symbol: str) -> RawSeries:
         resp = httpx.get(base, params={"s": stooq_symbol(symbol), "i": "d"}, timeout=20.0, follow_redirects=True)
         resp.raise_for_status()
     except httpx.HTTPError as exc:
-        raise AnalyzerError(f"stooq: cannot download {symbol} from {base} ({_one_line(exc)}); are you online?") from None
+        raise AnalyzerError(
+            f"stooq: cannot download {symbol} from {base} ({_one_line(exc)}); are you online?"
+        ) from None
     text = resp.text
     if not text.strip() or text.strip().lower().startswith(("no data", "<")):
         raise AnalyzerError(f"stooq: no data for {symbol} (unknown symbol, or the service refused the request)")

@@ -25,9 +25,13 @@ _PATTERNS = [
     # Jane Doe of Acme said
     re.compile(rf"(?P<sp>{_NAME})\s+(?:of|at|from)\s+{_ORG_TAIL}\s+{_SAY}\b"),
     # according to Acme Research / according to Jane Doe
-    re.compile(rf"\baccording to\s+(?:a\s+|an\s+|the\s+)?(?:note\s+from\s+|report\s+from\s+|analysts\s+at\s+|strategists\s+at\s+|economists\s+at\s+)?(?P<sp>{_NAME})"),
+    re.compile(
+        rf"\baccording to\s+(?:a\s+|an\s+|the\s+)?(?:note\s+from\s+|report\s+from\s+|analysts\s+at\s+|strategists\s+at\s+|economists\s+at\s+)?(?P<sp>{_NAME})"
+    ),
     # analysts at Goldman Sachs said / strategists at BofA wrote
-    re.compile(rf"\b(?:analysts|strategists|economists|traders|researchers)\s+(?:at|from|with)\s+{_ORG_TAIL}\s+{_SAY}\b"),
+    re.compile(
+        rf"\b(?:analysts|strategists|economists|traders|researchers)\s+(?:at|from|with)\s+{_ORG_TAIL}\s+{_SAY}\b"
+    ),
     # Jane Doe said / Powell says
     re.compile(rf"(?P<sp>{_NAME})\s+(?:\w+ly\s+)?{_SAY}\b"),
 ]
@@ -40,12 +44,76 @@ _ORG_WORDS = re.compile(
     r"|Piper Sandler|Raymond James|Evercore|Oppenheimer|Bernstein|Macquarie|Natixis|ING|BNP Paribas|Societe Generale)\b"
 )
 _NOT_NAMES = {
-    "The", "It", "He", "She", "They", "We", "I", "You", "This", "That", "These", "Those", "There", "Analysts",
-    "Investors", "Traders", "Strategists", "Economists", "Officials", "Some", "Many", "Most", "Others", "But", "And",
-    "Still", "Meanwhile", "However", "Yet", "So", "Also", "Data", "Reports", "Report", "Markets", "Stocks", "A", "An",
-    "In", "On", "As", "At", "For", "When", "While", "If", "Now", "Today", "Yesterday", "Monday", "Tuesday",
-    "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Wall", "Bulls", "Bears", "Shorts", "Fund", "Funds",
-    "Employers", "Companies", "Consumers", "Households", "Retailers", "Lenders", "Banks", "Policymakers", "Economists",
+    "The",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "You",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "There",
+    "Analysts",
+    "Investors",
+    "Traders",
+    "Strategists",
+    "Economists",
+    "Officials",
+    "Some",
+    "Many",
+    "Most",
+    "Others",
+    "But",
+    "And",
+    "Still",
+    "Meanwhile",
+    "However",
+    "Yet",
+    "So",
+    "Also",
+    "Data",
+    "Reports",
+    "Report",
+    "Markets",
+    "Stocks",
+    "A",
+    "An",
+    "In",
+    "On",
+    "As",
+    "At",
+    "For",
+    "When",
+    "While",
+    "If",
+    "Now",
+    "Today",
+    "Yesterday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Wall",
+    "Bulls",
+    "Bears",
+    "Shorts",
+    "Fund",
+    "Funds",
+    "Employers",
+    "Companies",
+    "Consumers",
+    "Households",
+    "Retailers",
+    "Lenders",
+    "Banks",
+    "Policymakers",
 }
 # Titles in front of a name: "Fed Chair Jerome Powell" is the person Jerome Powell of the Federal Reserve.
 _TITLE_PREFIX = re.compile(
@@ -53,7 +121,9 @@ _TITLE_PREFIX = re.compile(
     r"(?:Chair(?:man|woman)?|Vice\s+Chair(?:man|woman)?|Governor|President|Secretary|Treasury\s+Secretary)\s+"
     r"(?=[A-Z])"
 )
-_FED_PEOPLE = re.compile(r"\b(?:Powell|Waller|Goolsbee|Bostic|Kashkari|Musalem|Hammack|Bowman|Kugler|Miran|Jefferson|Logan|Daly|Williams|Barr|Cook)\b")
+_FED_PEOPLE = re.compile(
+    r"\b(?:Powell|Waller|Goolsbee|Bostic|Kashkari|Musalem|Hammack|Bowman|Kugler|Miran|Jefferson|Logan|Daly|Williams|Barr|Cook)\b"
+)
 
 
 def _strip_title(name: str | None) -> tuple[str | None, bool]:
@@ -61,7 +131,7 @@ def _strip_title(name: str | None) -> tuple[str | None, bool]:
     if not name:
         return name, False
     m = _TITLE_PREFIX.match(name)
-    return (name[m.end():], True) if m else (name, False)
+    return (name[m.end() :], True) if m else (name, False)
 
 
 def _clean(name: str | None) -> str | None:
@@ -179,7 +249,9 @@ _INTRO_ORG = re.compile(rf",\s+{_TITLE}\s+(?:at|of|with|for|from)\s+{_ORG_TAIL}"
 
 def _introduction(surname: str, text: str) -> tuple[str | None, str | None]:
     rx = re.compile(rf"\b([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?{re.escape(surname)}\b")
-    m = next((m for m in rx.finditer(text) if m.group(1) not in _NOT_NAMES and not _TITLE_PREFIX.match(m.group(0))), None)
+    m = next(
+        (m for m in rx.finditer(text) if m.group(1) not in _NOT_NAMES and not _TITLE_PREFIX.match(m.group(0))), None
+    )
     if m is None:
         return None, None
     end = _SENTENCE_END.search(text, m.end())  # the introduction's own sentence

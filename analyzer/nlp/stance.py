@@ -54,7 +54,7 @@ class StanceHead:
     version: str
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "StanceHead | None":
+    def load(cls, path: Path | None = None) -> StanceHead | None:
         path = Path(path or head_dir())
         if not (path / HEAD_META).is_file() or not (path / HEAD_WEIGHTS).is_file():
             return None

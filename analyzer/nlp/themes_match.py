@@ -80,7 +80,9 @@ class ThemeMatcher:
                 try:
                     self.matcher.add(th.name, pats)
                 except Exception as exc:  # spaCy raises its own errors for malformed patterns
-                    raise AnalyzerError(f"themes file: theme {th.name}: bad token pattern ({str(exc).splitlines()[0]})") from None
+                    raise AnalyzerError(
+                        f"themes file: theme {th.name}: bad token pattern ({str(exc).splitlines()[0]})"
+                    ) from None
             ct.regexes = [_compile(th.name, p) for p in trig.get("regex") or []]
             ct.excludes = [_compile(th.name, p) for p in spec.get("exclude") or []]
             veto = spec.get("veto") or {}
@@ -91,7 +93,12 @@ class ThemeMatcher:
                 for c in cues.get(key) or []:
                     if isinstance(c, dict):
                         ct.cues.append(
-                            Cue(_compile(th.name, c["regex"]), pol, float(c.get("weight", 1.0)), bool(c.get("negate", True)))
+                            Cue(
+                                _compile(th.name, c["regex"]),
+                                pol,
+                                float(c.get("weight", 1.0)),
+                                bool(c.get("negate", True)),
+                            )
                         )
                     else:
                         ct.cues.append(Cue(_compile(th.name, str(c)), pol))
@@ -127,7 +134,9 @@ class ThemeMatcher:
                             out.setdefault(s0, {}).setdefault(name, []).append((s0 + m.start(), s0 + m.end()))
         return out
 
-    def filter(self, sentence: str, offset: int, found: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+    def filter(
+        self, sentence: str, offset: int, found: dict[str, list[tuple[int, int]]]
+    ) -> dict[str, list[tuple[int, int]]]:
         """Drop trigger spans inside exclusions and themes vetoed for this sentence.
 
         Returned spans are relative to the sentence."""
@@ -138,14 +147,16 @@ class ThemeMatcher:
             if ct.excludes:
                 bad = [(m.start(), m.end()) for rx in ct.excludes for m in rx.finditer(sentence)]
                 rel = [(a, b) for a, b in rel if not any(a < y and x < b for x, y in bad)]
-            if rel and ct.veto and any(rx.search(sentence) for rx in ct.veto):
-                if not any(rx.search(sentence) for rx in ct.veto_unless):
-                    rel = []
+            vetoed = ct.veto and any(rx.search(sentence) for rx in ct.veto)
+            if rel and vetoed and not any(rx.search(sentence) for rx in ct.veto_unless):
+                rel = []
             if rel:
                 kept[name] = rel
         return kept
 
-    def cue_score(self, theme: str, sentence: str, triggers: dict[str, list[tuple[int, int]]], sdoc=None) -> tuple[float, float, float]:
+    def cue_score(
+        self, theme: str, sentence: str, triggers: dict[str, list[tuple[int, int]]], sdoc=None
+    ) -> tuple[float, float, float]:
         """(positive, negative, neutral) weighted cue evidence for `theme` in the sentence.
 
         A cue nearer to another theme's trigger than to this theme's counts less ("small caps

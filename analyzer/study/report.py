@@ -20,8 +20,9 @@ def _plt():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9,
-                         "svg.hashsalt": "analyzer", "path.simplify": True})
+    plt.rcParams.update(
+        {"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9, "svg.hashsalt": "analyzer", "path.simplify": True}
+    )
     return plt
 
 
@@ -74,7 +75,9 @@ def _lead_lag(plt, path, target, f):
     ax.bar(np.array(ks) - 0.2, [real[k] for k in ks], width=0.4, label="index", color="tab:blue")
     if placebo:
         pk = sorted(placebo)
-        ax.bar(np.array(pk) + 0.2, [placebo[k] for k in pk], width=0.4, label="placebo (shuffled dates)", color="tab:gray")
+        ax.bar(
+            np.array(pk) + 0.2, [placebo[k] for k in pk], width=0.4, label="placebo (shuffled dates)", color="tab:gray"
+        )
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xlabel("lag k (sessions): corr(index[t], daily return[t+k]); k > 0 = index leads")
     ax.set_ylabel("correlation")
@@ -144,8 +147,10 @@ def _html(summary: dict, figures: list[Path], params: dict) -> str:
         parts.append(f"<p class='note'>Skipped: {e(note)}</p>")
     rows = summary.get("results", [])
     if rows:
-        parts.append("<h2>Results</h2><table><tr><th>analysis</th><th>target</th><th>horizon / lag</th><th>statistic</th>"
-                     "<th>value</th><th>95% CI</th><th>p</th><th>n</th><th>placebo</th><th>placebo p</th></tr>")
+        parts.append(
+            "<h2>Results</h2><table><tr><th>analysis</th><th>target</th><th>horizon / lag</th><th>statistic</th>"
+            "<th>value</th><th>95% CI</th><th>p</th><th>n</th><th>placebo</th><th>placebo p</th></tr>"
+        )
         for r in rows:
             if r["analysis"] == "lead_lag" and r["statistic"] == "corr":
                 continue  # shown in the figure
@@ -153,25 +158,35 @@ def _html(summary: dict, figures: list[Path], params: dict) -> str:
             parts.append(
                 f"<tr><td>{e(r['analysis'])}</td><td>{e(r['target'])}</td><td>{r['horizon']}</td><td>{e(r['statistic'])}</td>"
                 f"<td>{_fmt(r['value'])}</td><td>{ci}</td><td>{_fmt(r.get('p_value'))}</td><td>{r['n']}</td>"
-                f"<td>{_fmt(r.get('placebo_value'))}</td><td>{_fmt(r.get('placebo_p_value'))}</td></tr>")
+                f"<td>{_fmt(r.get('placebo_value'))}</td><td>{_fmt(r.get('placebo_p_value'))}</td></tr>"
+            )
         parts.append("</table>")
     hit = summary.get("hit_rates") or {}
-    for key, title in (("by_theme", "Hit rates of forward-looking claims"), ("by_source", "Hit rates by source"),
-                       ("by_speaker", "Hit rates by speaker")):
+    for key, title in (
+        ("by_theme", "Hit rates of forward-looking claims"),
+        ("by_source", "Hit rates by source"),
+        ("by_speaker", "Hit rates by speaker"),
+    ):
         items = hit.get(key) or []
         if not items:
             continue
         name_col = "name" if key != "by_theme" else None
-        parts.append(f"<h2>{e(title)}</h2><table><tr>{'<th>name</th>' if name_col else ''}<th>target</th><th>horizon</th>"
-                     "<th>claims</th><th>hits</th><th>hit rate</th></tr>")
+        parts.append(
+            f"<h2>{e(title)}</h2><table><tr>{'<th>name</th>' if name_col else ''}<th>target</th><th>horizon</th>"
+            "<th>claims</th><th>hits</th><th>hit rate</th></tr>"
+        )
         for it in items:
-            parts.append(f"<tr>{'<td>' + e(it['name']) + '</td>' if name_col else ''}<td>{e(it['target'])}</td>"
-                         f"<td>{it['horizon']}</td><td>{it['claims']}</td><td>{it['hits']}</td><td>{it['hit_rate']:.2f}</td></tr>")
+            parts.append(
+                f"<tr>{'<td>' + e(it['name']) + '</td>' if name_col else ''}<td>{e(it['target'])}</td>"
+                f"<td>{it['horizon']}</td><td>{it['claims']}</td><td>{it['hits']}</td><td>{it['hit_rate']:.2f}</td></tr>"
+            )
         parts.append("</table>")
     if figures:
         parts.append("<h2>Figures</h2>")
     for p in figures:
         data = base64.b64encode(p.read_bytes()).decode("ascii")
-        parts.append(f"<figure><img alt='{e(p.stem)}' src='data:image/png;base64,{data}'><figcaption>{e(p.name)}</figcaption></figure>")
+        parts.append(
+            f"<figure><img alt='{e(p.stem)}' src='data:image/png;base64,{data}'><figcaption>{e(p.name)}</figcaption></figure>"
+        )
     parts.append(f"<p class='note'>Parameters: <code>{e(str(params))}</code></p></body></html>")
     return "\n".join(parts)

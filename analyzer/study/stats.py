@@ -49,8 +49,17 @@ def _pairs(x, y):
 
 def _row(analysis, target, horizon, statistic, value, n, ci=(None, None), p=None):
     f = lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)  # noqa: E731
-    return {"analysis": analysis, "target": target, "horizon": horizon, "statistic": statistic,
-            "value": f(value), "ci_low": f(ci[0]), "ci_high": f(ci[1]), "p_value": f(p), "n": int(n)}
+    return {
+        "analysis": analysis,
+        "target": target,
+        "horizon": horizon,
+        "statistic": statistic,
+        "value": f(value),
+        "ci_low": f(ci[0]),
+        "ci_high": f(ci[1]),
+        "p_value": f(p),
+        "n": int(n),
+    }
 
 
 def _constant(a) -> bool:
@@ -108,8 +117,15 @@ def ols_hac(x, y, *, maxlags: int):
         return None
     fit = sm.OLS(b, sm.add_constant(a)).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags, "use_correction": True})
     lo, hi = fit.conf_int()[1]
-    return {"beta": float(fit.params[1]), "se": float(fit.bse[1]), "t": float(fit.tvalues[1]),
-            "p": float(fit.pvalues[1]), "ci": (float(lo), float(hi)), "n": n, "r2": float(fit.rsquared)}
+    return {
+        "beta": float(fit.params[1]),
+        "se": float(fit.bse[1]),
+        "t": float(fit.tvalues[1]),
+        "p": float(fit.pvalues[1]),
+        "ci": (float(lo), float(hi)),
+        "n": n,
+        "r2": float(fit.rsquared),
+    }
 
 
 def regression_rows(x, fwd, *, target, horizon) -> list[dict]:
@@ -179,12 +195,17 @@ def event_study(x, levels, *, target, horizons, eligible=None, window=EVENT_WIND
         a, b = pt[:, j][~np.isnan(pt[:, j])], pb[:, j][~np.isnan(pb[:, j])]
         if len(a) < MIN_EVENTS or len(b) < MIN_EVENTS:
             continue
-        t_stat, p = stats.ttest_ind(a, b, equal_var=False)
+        _, p = stats.ttest_ind(a, b, equal_var=False)
         rows.append(_row("event_study", target, h, "car_top_minus_bottom", a.mean() - b.mean(), len(a) + len(b), p=p))
         rows.append(_row("event_study", target, h, "car_top", a.mean(), len(a)))
         rows.append(_row("event_study", target, h, "car_bottom", b.mean(), len(b)))
-    curves = {"k": ks.tolist(), "top": _column_means(pt), "bottom": _column_means(pb),
-              "n_top": int(len(top)), "n_bottom": int(len(bottom))}
+    curves = {
+        "k": ks.tolist(),
+        "top": _column_means(pt),
+        "bottom": _column_means(pb),
+        "n_top": len(top),
+        "n_bottom": len(bottom),
+    }
     return rows, curves
 
 

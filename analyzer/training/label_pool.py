@@ -138,7 +138,9 @@ def build(out_dir: Path) -> list[dict]:
         for split, u in chosen:
             row = {**u.ref(), "split": split}
             refs.append(row)
-            fh.write(json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n"
+            )
     return refs
 
 

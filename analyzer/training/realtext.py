@@ -22,10 +22,10 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from analyzer.paths import REPO_DIR
 
@@ -142,7 +142,7 @@ def _field_units(source, key, field, text, date, headline) -> Iterator[Unit]:
 # --- readers ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(source: str) -> tuple:
     path = news_dir() / FILES[source]
     if source in ("wrap2022", "rss2023"):
@@ -162,12 +162,21 @@ def items(source: str) -> Iterator[dict]:
     """The source's items as {key, date, title, fields: {field: cleaned text}}."""
     for r in _rows(source):
         if source == "wrap2022":
-            yield {"key": r["url"], "date": r["published"][:10], "title": r["title"].strip(),
-                   "fields": {"text": clean_markdown(r["text"])}}
+            yield {
+                "key": r["url"],
+                "date": r["published"][:10],
+                "title": r["title"].strip(),
+                "fields": {"text": clean_markdown(r["text"])},
+            }
         elif source == "rss2023":
             desc = clean_html(r.get("description") or "")
-            yield {"key": r["url"], "date": r["published"][:10], "title": clean_html(r["title"]),
-                   "fields": {"title": clean_html(r["title"]), "description": desc}, "outlet": r.get("outlet")}
+            yield {
+                "key": r["url"],
+                "date": r["published"][:10],
+                "title": clean_html(r["title"]),
+                "fields": {"title": clean_html(r["title"]), "description": desc},
+                "outlet": r.get("outlet"),
+            }
         else:
             title = respace(r["Title"]) if source == "reuters" else " ".join(r["Title"].split())
             yield {"key": f"{r['Date']}|{sha(title)}", "date": r["Date"], "title": title, "fields": {"title": title}}
@@ -180,8 +189,21 @@ def item_units(source: str, it: dict) -> list[Unit]:
             continue
         if field == "title":
             if len(text) >= MIN_CHARS:
-                out.append(Unit(unit_id(source, it["key"], field, 0), source, it["key"], field, 0, len(text),
-                                sha(text), it["date"], text, "", ""))
+                out.append(
+                    Unit(
+                        unit_id(source, it["key"], field, 0),
+                        source,
+                        it["key"],
+                        field,
+                        0,
+                        len(text),
+                        sha(text),
+                        it["date"],
+                        text,
+                        "",
+                        "",
+                    )
+                )
         else:
             out.extend(_field_units(source, it["key"], field, text, it["date"], it["title"]))
     return out

@@ -15,13 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.errors import AnalyzerError
-from analyzer.training import sentiment_data
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS, LABELS
+from analyzer.training import sentiment_data
 
 VERSION = "minilm-sent-1.0"
 LORA_TARGETS = (
-    "attention.self.query", "attention.self.key", "attention.self.value",
-    "attention.output.dense", "intermediate.dense", "output.dense",
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
 )
 
 
@@ -97,7 +101,7 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) ->
     torch.set_num_threads(cfg.threads)
     t0 = time.time()
     df = _training_rows(cfg)
-    log(f"training rows: {len(df)} " + json.dumps(df.groupby('source').size().to_dict()))
+    log(f"training rows: {len(df)} " + json.dumps(df.groupby("source").size().to_dict()))
     y = df["label"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
     if cfg.method == "frozen":
         tensors, extra = _train_frozen(df["text"].tolist(), y, cfg, log)
@@ -127,8 +131,10 @@ def _train_frozen(texts, y, cfg: TrainConfig, log):
     clf.fit(x, y)
     log(f"frozen head: train accuracy {clf.score(x, y):.3f}")
     return (
-        {"head.weight": torch.tensor(clf.coef_, dtype=torch.float32),
-         "head.bias": torch.tensor(clf.intercept_, dtype=torch.float32)},
+        {
+            "head.weight": torch.tensor(clf.coef_, dtype=torch.float32),
+            "head.bias": torch.tensor(clf.intercept_, dtype=torch.float32),
+        },
         {"lora_scale": 0.0},
     )
 
@@ -143,8 +149,7 @@ def _embed(tok, enc, texts, max_length, log, batch_size=64):
     with torch.inference_mode():
         for s in range(0, len(texts), batch_size):
             idx = order[s : s + batch_size]
-            b = tok([texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=max_length, return_tensors="pt")
+            b = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
             b.pop("token_type_ids", None)
             h = enc(**b).last_hidden_state
             out[idx] = mean_pool(h, b["attention_mask"]).float().numpy()
@@ -217,7 +222,7 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
     rng = np.random.default_rng(cfg.seed)
     lengths = [len(t) for t in texts]
     steps_per_epoch = -(-len(texts) // cfg.batch_size)
-    total = int(round(cfg.epochs * steps_per_epoch))
+    total = round(cfg.epochs * steps_per_epoch)
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     enc_params = [p for p in enc.parameters() if p.requires_grad]
@@ -230,15 +235,18 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
     )
     yt = torch.tensor(y, dtype=torch.long)
-    log(f"LoRA r={cfg.rank} on {len(wrapped)} layers, {sum(p.numel() for p in enc_params)} trainable "
-        f"encoder params; {total} steps of {cfg.batch_size}; bf16 autocast: {use_bf16}")
+    log(
+        f"LoRA r={cfg.rank} on {len(wrapped)} layers, {sum(p.numel() for p in enc_params)} trainable "
+        f"encoder params; {total} steps of {cfg.batch_size}; bf16 autocast: {use_bf16}"
+    )
     step, t0, run_loss = 0, time.time(), 0.0
     while step < total:
         for idx in _batches(lengths, cfg.batch_size, rng):
             if step >= total:
                 break
-            b = tok([texts[i] for i in idx], padding=True, truncation=True,
-                    max_length=cfg.max_length, return_tensors="pt")
+            b = tok(
+                [texts[i] for i in idx], padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt"
+            )
             b.pop("token_type_ids", None)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 h = enc(**b).last_hidden_state
@@ -255,8 +263,10 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
             if step % cfg.log_every == 0 or step == total:
                 el = time.time() - t0
                 n_in = step % cfg.log_every or cfg.log_every
-                log(f"  step {step}/{total} loss {run_loss / n_in:.4f} "
-                    f"{el:.0f} s elapsed, ~{el / step * (total - step):.0f} s left")
+                log(
+                    f"  step {step}/{total} loss {run_loss / n_in:.4f} "
+                    f"{el:.0f} s elapsed, ~{el / step * (total - step):.0f} s left"
+                )
                 run_loss = 0.0
     tensors = adapter_tensors(enc, wrapped, ln_before)
     tensors["head.weight"] = head.weight.detach().float()

@@ -47,8 +47,8 @@ def data_dir() -> Path:
 @dataclass
 class Split:
     name: str
-    train: "object"  # pandas.DataFrame with columns text, label
-    dev: "object"
+    train: object  # pandas.DataFrame with columns text, label
+    dev: object
 
 
 def _read_csv(path: Path, **kw):
@@ -62,9 +62,7 @@ def _read_csv(path: Path, **kw):
 def _split_units(units: list[str], keys: list[str]) -> tuple[set[str], set[str]]:
     from sklearn.model_selection import train_test_split
 
-    tr, dv = train_test_split(
-        units, test_size=DEV_FRACTION, random_state=SEED, shuffle=True, stratify=keys
-    )
+    tr, dv = train_test_split(units, test_size=DEV_FRACTION, random_state=SEED, shuffle=True, stratify=keys)
     return set(tr), set(dv)
 
 
@@ -130,8 +128,7 @@ def fiqa(root: Path | None = None) -> Split:
     first = df.drop_duplicates("text")
     keys = [lab if lab != "neutral" else "positive" for lab in first["label"]]
     tr, dv = _split_units(first["text"].tolist(), keys)
-    return Split("fiqa", df[df["text"].isin(tr)].reset_index(drop=True),
-                 df[df["text"].isin(dv)].reset_index(drop=True))
+    return Split("fiqa", df[df["text"].isin(tr)].reset_index(drop=True), df[df["text"].isin(dv)].reset_index(drop=True))
 
 
 LOADERS = {"phrasebank": phrasebank, "twitter": twitter, "sentfin": sentfin, "fiqa": fiqa}

@@ -36,7 +36,7 @@ def rule_view(texts: list[str], extractor, probs=None) -> list[dict[str, tuple[n
     out = []
     for k, (text, doc, sd) in enumerate(zip(texts, docs, sdocs)):
         found: dict[str, list] = {}
-        for _, hit in m.match_doc(doc).items():  # the whole text is the sentence
+        for hit in m.match_doc(doc).values():  # the whole text is the sentence
             for t, spans in hit.items():
                 found.setdefault(t, []).extend(spans)
         trig = m.filter(text, 0, found)
@@ -110,7 +110,12 @@ def train_stance(model, out_dir: Path | str, seed: int = 13, *, log=None) -> dic
             lr, c, cv = _fit_lr(x, y, seed)
             weights[f"theme.{theme}.coef"] = lr.coef_.astype(np.float32)
             weights[f"theme.{theme}.intercept"] = lr.intercept_.astype(np.float32)
-            info.setdefault(theme, {})["theme"] = {"n": len(idx), "positives": int(y.sum()), "C": c, "cv_accuracy": round(float(cv), 4)}
+            info.setdefault(theme, {})["theme"] = {
+                "n": len(idx),
+                "positives": int(y.sum()),
+                "C": c,
+                "cv_accuracy": round(float(cv), 4),
+            }
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / HEAD_WEIGHTS, **weights)
     meta = {

@@ -27,14 +27,29 @@ HERE = MODELS_DIR / "stance" / "src"
 CODES = {"S": "small_cap_rotation", "Q": "short_squeeze", "R": "rate_cuts"}
 SIGN = {"+": 1, "-": -1, "0": 0}
 FEED_LABELS = {
-    "6afcb782a8df": "R+", "1b7d3211dad0": "R+", "f3cb38663997": "R+", "0362c8e2b364": "R+",
-    "1267b5df6ace": "R+", "7a6f2b4652cc": "R+",
-    "ca47731779f9": "R0", "b39d86a3e993": "R0", "b9509f5299b2": "R0", "0d0408f24f32": "R0",
-    "38a4f878af06": "R0", "c038c0c4b853": "R0", "3e0160f48bbb": "R0", "8589287d4baf": "R0",
+    "6afcb782a8df": "R+",
+    "1b7d3211dad0": "R+",
+    "f3cb38663997": "R+",
+    "0362c8e2b364": "R+",
+    "1267b5df6ace": "R+",
+    "7a6f2b4652cc": "R+",
+    "ca47731779f9": "R0",
+    "b39d86a3e993": "R0",
+    "b9509f5299b2": "R0",
+    "0d0408f24f32": "R0",
+    "38a4f878af06": "R0",
+    "c038c0c4b853": "R0",
+    "3e0160f48bbb": "R0",
+    "8589287d4baf": "R0",
     "5a6484fa4432": "R0",
-    "db08407faba3": "R-", "195865d8c8fb": "R-", "a21ce8a58b8d": "R-", "39d40281fefe": "R-",
-    "572f1a42cd3a": "R-", "7215dd823ef2": "R-",
-    "47247b4c9a44": "Q-", "6c3e5eaeda09": "R0",
+    "db08407faba3": "R-",
+    "195865d8c8fb": "R-",
+    "a21ce8a58b8d": "R-",
+    "39d40281fefe": "R-",
+    "572f1a42cd3a": "R-",
+    "7215dd823ef2": "R-",
+    "47247b4c9a44": "Q-",
+    "6c3e5eaeda09": "R0",
 }
 TEST_SHARE = 0.25
 SEED = 13
@@ -60,7 +75,11 @@ def main() -> None:
             if not line.strip() or line.startswith("#"):
                 continue
             lab, text = line.split(" | ", 1)
-            item = {"id": f"own-{f.stem.removeprefix('own_')}-{n:03d}", "text": text.strip(), "themes": parse_labels(lab)}
+            item = {
+                "id": f"own-{f.stem.removeprefix('own_')}-{n:03d}",
+                "text": text.strip(),
+                "themes": parse_labels(lab),
+            }
             if f.stem in ("blind", "blind2"):
                 item["split"] = f.stem
             items.append(item)
@@ -94,9 +113,11 @@ def main() -> None:
         for it in items:
             fh.write(json.dumps(it, ensure_ascii=False, sort_keys=True) + "\n")
     n_theme = sum(1 for it in items if it["themes"])
-    print(f"{out}: {len(items)} items ({n_theme} with a theme, {len(items) - n_theme} none), "
-          f"{sum(it['split'] == 'test' for it in items)} test, {sum(it['split'] == 'blind' for it in items)} blind, "
-          f"{sum(it['split'] == 'blind2' for it in items)} blind2")
+    print(
+        f"{out}: {len(items)} items ({n_theme} with a theme, {len(items) - n_theme} none), "
+        f"{sum(it['split'] == 'test' for it in items)} test, {sum(it['split'] == 'blind' for it in items)} blind, "
+        f"{sum(it['split'] == 'blind2' for it in items)} blind2"
+    )
 
 
 if __name__ == "__main__":

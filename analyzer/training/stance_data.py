@@ -97,7 +97,10 @@ def load_items(path: Path | None = None, *, quiet: bool = False) -> list[dict]:
         missing = len(refs) - len(resolved)
         if missing and not quiet:
             where = feeds_dir if feeds_dir.is_dir() else f"{feeds_dir} (absent)"
-            print(f"stance data: {missing} of {len(refs)} feed-derived sentences not found under {where}; skipped", file=sys.stderr)
+            print(
+                f"stance data: {missing} of {len(refs)} feed-derived sentences not found under {where}; skipped",
+                file=sys.stderr,
+            )
     out = []
     for it in items:
         if "ref" in it:

@@ -40,8 +40,10 @@ def test_dashboard_charts_draw_without_console_errors(server, browser, screensho
     for chart in CHARTS:
         assert page.wait_for(DRAWN.format(chart), timeout=60), f"chart {chart} was not drawn"
     # vega draws after the data arrive: the line chart has marks with real extent
-    size = page.evaluate("(() => { const c = document.querySelector('#chart-index_vs_spread canvas, #chart-index_vs_spread svg');"
-                         " const r = c.getBoundingClientRect(); return [r.width, r.height]; })()")
+    size = page.evaluate(
+        "(() => { const c = document.querySelector('#chart-index_vs_spread canvas, #chart-index_vs_spread svg');"
+        " const r = c.getBoundingClientRect(); return [r.width, r.height]; })()"
+    )
     assert size[0] > 300 and size[1] > 150
     shot = page.screenshot(screenshots / "dashboard.png", full_page=True)
     assert shot.stat().st_size > 20_000

@@ -54,8 +54,14 @@ def test_metadata_is_renamed_for_the_served_file(tmp_path):
 
 def test_canned_queries_cover_the_issue(metadata):
     queries = metadata["databases"][PLACEHOLDER]["queries"]
-    for name in ("latest_claims", "theme_index_vs_returns", "sources_by_stance", "speakers_hit_rates",
-                 "search_claims", "articles_without_claims"):
+    for name in (
+        "latest_claims",
+        "theme_index_vs_returns",
+        "sources_by_stance",
+        "speakers_hit_rates",
+        "search_claims",
+        "articles_without_claims",
+    ):
         assert name in queries and queries[name]["title"] and queries[name]["description"]
         declared = set(queries[name].get("params", []))
         used = set(re.findall(r":(\w+)", queries[name]["sql"]))

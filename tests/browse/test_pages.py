@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-
 from analyzer import store
 
 # Tables the offline demo cannot fill: they record feed fetching, which needs the network.

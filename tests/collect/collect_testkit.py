@@ -18,10 +18,25 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED_FEEDS = REPO / ".." / "shared" / "data" / "feeds"
 
 # Small limits so the fault tests take seconds, not minutes.
-TEST_HTTP = dict(connect_timeout=2.0, read_timeout=1.5, total_timeout=4.0, retries=1, backoff=0.05,
-                 max_retry_after=1.5, max_bytes=400_000, concurrency=8, per_host=8)
-TEST_ENV = {"ANALYZE_HTTP_TIMEOUT": "1.5", "ANALYZE_HTTP_CONNECT_TIMEOUT": "2", "ANALYZE_HTTP_TOTAL_TIMEOUT": "4",
-            "ANALYZE_HTTP_RETRIES": "1", "ANALYZE_HTTP_BACKOFF": "0.05", "ANALYZE_HTTP_MAX_RETRY_AFTER": "1.5"}
+TEST_HTTP = {
+    "connect_timeout": 2.0,
+    "read_timeout": 1.5,
+    "total_timeout": 4.0,
+    "retries": 1,
+    "backoff": 0.05,
+    "max_retry_after": 1.5,
+    "max_bytes": 400_000,
+    "concurrency": 8,
+    "per_host": 8,
+}
+TEST_ENV = {
+    "ANALYZE_HTTP_TIMEOUT": "1.5",
+    "ANALYZE_HTTP_CONNECT_TIMEOUT": "2",
+    "ANALYZE_HTTP_TOTAL_TIMEOUT": "4",
+    "ANALYZE_HTTP_RETRIES": "1",
+    "ANALYZE_HTTP_BACKOFF": "0.05",
+    "ANALYZE_HTTP_MAX_RETRY_AFTER": "1.5",
+}
 
 
 def http_config(**over):
@@ -32,8 +47,10 @@ def http_config(**over):
 
 def rss(items: list[dict], title: str = "Test feed", encoding: str = "utf-8") -> bytes:
     """A small RSS 2.0 document; items have title, link, guid, description, pubDate."""
-    parts = [f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel><title>{title}</title>'
-             "<link>http://example.test/</link><description>d</description><language>en-us</language>"]
+    parts = [
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel><title>{title}</title>'
+        "<link>http://example.test/</link><description>d</description><language>en-us</language>"
+    ]
     for it in items:
         parts.append("<item>")
         for key in ("title", "link", "guid", "description", "pubDate"):
@@ -47,9 +64,13 @@ def rss(items: list[dict], title: str = "Test feed", encoding: str = "utf-8") ->
 
 def make_items(prefix: str, n: int, base: str = "http://example.test") -> list[dict]:
     return [
-        {"title": f"{prefix} headline {i}: small caps rally as rate cut bets grow", "link": f"{base}/{prefix}/{i}?utm_source=rss",
-         "guid": f"{prefix}-{i}", "description": f"Story {i} of {prefix}. Investors rotated into smaller companies.",
-         "pubDate": f"Thu, 11 Jul 2024 {9 + i % 10:02d}:{i % 60:02d}:00 -0400"}
+        {
+            "title": f"{prefix} headline {i}: small caps rally as rate cut bets grow",
+            "link": f"{base}/{prefix}/{i}?utm_source=rss",
+            "guid": f"{prefix}-{i}",
+            "description": f"Story {i} of {prefix}. Investors rotated into smaller companies.",
+            "pubDate": f"Thu, 11 Jul 2024 {9 + i % 10:02d}:{i % 60:02d}:00 -0400",
+        }
         for i in range(n)
     ]
 
@@ -153,7 +174,6 @@ class Server:
                 h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-
 
 
 def content_type_for(name: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from collect_testkit import SHARED_FEEDS, Server  # noqa: E402
+from collect_testkit import SHARED_FEEDS, Server
 
 
 @pytest.fixture
@@ -31,4 +31,3 @@ def db(tmp_path):
     from analyzer import store
 
     return store.open_db(tmp_path / "collect.db")
-

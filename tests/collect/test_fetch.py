@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import feedparser
 from collect_testkit import content_type_for, http_config, make_items, rss
 
@@ -16,8 +15,9 @@ def outcomes(db, url):
 def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_feeds, db):
     urls = {}
     for f in sorted(shared_feeds.iterdir()):
-        urls[f.name] = server.add("/shared/" + f.name, body=f.read_bytes(), content_type=content_type_for(f.name),
-                                  validators=True)
+        urls[f.name] = server.add(
+            "/shared/" + f.name, body=f.read_bytes(), content_type=content_type_for(f.name), validators=True
+        )
     s1 = fetch_feeds(db, list(urls.values()), config=http_config())
     assert s1["feeds"] == len(urls)
     assert s1["articles_new"] > 500
@@ -25,8 +25,10 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
     # Every entry feedparser finds with an id or link is stored, exactly once.
     n_checked = 0
     for name, url in urls.items():
-        d = feedparser.parse((shared_feeds / name).read_bytes(), response_headers={"content-location": url,
-                                                                                   "content-type": content_type_for(name)})
+        d = feedparser.parse(
+            (shared_feeds / name).read_bytes(),
+            response_headers={"content-location": url, "content-type": content_type_for(name)},
+        )
         for e in d.entries:
             guid = (e.get("id") or "").strip() or None
             if guid:
@@ -37,8 +39,10 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
     total = db.execute("select count(*) from articles").fetchone()[0]
     assert total == s1["articles_new"]
     # Articles carry normalised fields.
-    row = db.execute("select published_at, published_raw, timestamp_source from articles where guid is not null "
-                     "and published_raw like '%-0400'").fetchone()
+    row = db.execute(
+        "select published_at, published_raw, timestamp_source from articles where guid is not null "
+        "and published_raw like '%-0400'"
+    ).fetchone()
     assert row[0].endswith("Z") and row[2] == "feed"
 
     # Documents that are not feeds fail with their reason; bozo feeds keep their entries and say why.
@@ -48,15 +52,20 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
         assert rows and rows[-1][0] == "parse_error" and "not a feed" in rows[-1][1], name
     saxerror = db.execute("select outcome, error from fetches where url = ?", [urls["nodefp_saxerror.xml"]]).fetchone()
     assert saxerror[0] == "bozo" and "kept 3 entries" in saxerror[1]
-    assert db.execute("select count(*) from articles a join feeds f on f.id = a.feed_id where f.url = ?",
-                      [urls["nodefp_saxerror.xml"]]).fetchone()[0] == 3
+    assert (
+        db.execute(
+            "select count(*) from articles a join feeds f on f.id = a.feed_id where f.url = ?",
+            [urls["nodefp_saxerror.xml"]],
+        ).fetchone()[0]
+        == 3
+    )
     assert s1["feeds_failed"] >= len(not_feeds)
 
     s2 = fetch_feeds(db, list(urls.values()), config=http_config())
     assert s2["articles_new"] == 0 and s2["articles_updated"] == 0
     assert db.execute("select count(*) from articles").fetchone()[0] == total
     assert s2["feeds_not_modified"] == s1["feeds_ok"]
-    cond = [r for r in server.requests[len(urls):] if r["headers"].get("If-None-Match")]
+    cond = [r for r in server.requests[len(urls) :] if r["headers"].get("If-None-Match")]
     assert len(cond) == s1["feeds_ok"]
 
 
@@ -72,9 +81,14 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
         "loop": server.add("/loop", status=302, headers={"Location": "/loop2"}),
         "loop2": server.add("/loop2", status=302, headers={"Location": "/loop"}),
         "huge": server.add("/huge", body=rss(make_items("huge", 3)) + b"<!--" + b"x" * 600_000 + b"-->"),
-        "charset": server.add("/charset", content_type="application/rss+xml; charset=utf-8",
-                              body=rss([{"title": "Caf\u00e9 stocks soar", "guid": "cs-1", "link": "http://example.test/cs"}],
-                                       encoding="iso-8859-1")),
+        "charset": server.add(
+            "/charset",
+            content_type="application/rss+xml; charset=utf-8",
+            body=rss(
+                [{"title": "Caf\u00e9 stocks soar", "guid": "cs-1", "link": "http://example.test/cs"}],
+                encoding="iso-8859-1",
+            ),
+        ),
         "malformed": server.add("/malformed", body=feed("malformed")[:-40]),
         "gzip": server.add("/gzip", body=feed("gzip", 5), gzip=True),
         # Small on the wire, huge once decompressed: the limit applies to the decoded body.
@@ -87,7 +101,10 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
     assert outcomes(db, u["slow"]) == ["timeout", "timeout"]  # one retry, then give up
     assert "timed out" in db.execute("select error from fetches where url = ?", [u["slow"]]).fetchone()[0]
     assert outcomes(db, u["flaky"]) == ["http_error", "ok"]
-    assert db.execute("select status from fetches where url = ? order by id", [u["flaky"]]).fetchall() == [(500,), (200,)]
+    assert db.execute("select status from fetches where url = ? order by id", [u["flaky"]]).fetchall() == [
+        (500,),
+        (200,),
+    ]
     assert outcomes(db, u["missing"]) == ["http_error"]  # a 404 is not retried
     assert outcomes(db, u["limited"]) == ["rate_limited", "ok"]
     gap = server.hits("/limited")[1]["t"] - server.hits("/limited")[0]["t"]
@@ -142,23 +159,40 @@ def test_changed_entries_are_updated_in_place_and_tracking_params_dropped(server
     assert (s["articles_new"], s["articles_updated"], s["articles_duplicate"]) == (1, 1, 2)
     assert db.execute("select title from articles where guid = 'upd-1'").fetchone()[0] == "Corrected: small caps slump"
     assert dict(db.execute("select guid, first_seen_at from articles where guid != 'upd-new'").fetchall()) == first
-    assert db.execute("select canonical_url from articles where guid = 'upd-new'").fetchone()[0] == "http://example.test/new"
+    assert (
+        db.execute("select canonical_url from articles where guid = 'upd-new'").fetchone()[0]
+        == "http://example.test/new"
+    )
     # FTS follows the update.
     hits = db.execute("select count(*) from articles_fts where articles_fts match 'slump'").fetchone()[0]
     assert hits == 1
 
 
 def test_full_text_pages_ok_paywalled_and_failed(server, db):
-    para = "".join(f"<p>Paragraph {i}: small-cap stocks extended their rally on Thursday as investors bet the Federal "
-                   f"Reserve will cut rates in September, analyst number {i} said.</p>" for i in range(6))
-    server.add("/a/ok", content_type="text/html; charset=utf-8",
-               body=f"<html lang='en'><head><title>Rally</title><meta property='article:published_time' content='2024-07-11T14:05:00-04:00'></head><body><article><h1>Rally</h1>{para}</article></body></html>".encode())
-    server.add("/a/paywall", content_type="text/html",
-               body=b"<html><body><article><p>Markets moved.</p><p>Subscribe to continue reading.</p></article></body></html>")
+    para = "".join(
+        f"<p>Paragraph {i}: small-cap stocks extended their rally on Thursday as investors bet the Federal "
+        f"Reserve will cut rates in September, analyst number {i} said.</p>"
+        for i in range(6)
+    )
+    server.add(
+        "/a/ok",
+        content_type="text/html; charset=utf-8",
+        body=f"<html lang='en'><head><title>Rally</title><meta property='article:published_time' content='2024-07-11T14:05:00-04:00'></head><body><article><h1>Rally</h1>{para}</article></body></html>".encode(),
+    )
+    server.add(
+        "/a/paywall",
+        content_type="text/html",
+        body=b"<html><body><article><p>Markets moved.</p><p>Subscribe to continue reading.</p></article></body></html>",
+    )
     server.add("/a/forbidden", status=403, content_type="text/html", body=b"no")
     items = [
         {"title": "Rally", "guid": "ft-ok", "link": server.url("/a/ok")},
-        {"title": "Paywalled", "guid": "ft-pw", "link": server.url("/a/paywall"), "pubDate": "Thu, 11 Jul 2024 10:00:00 GMT"},
+        {
+            "title": "Paywalled",
+            "guid": "ft-pw",
+            "link": server.url("/a/paywall"),
+            "pubDate": "Thu, 11 Jul 2024 10:00:00 GMT",
+        },
         {"title": "Forbidden", "guid": "ft-403", "link": server.url("/a/forbidden")},
         {"title": "Gone", "guid": "ft-404", "link": server.url("/a/gone")},
     ]
@@ -166,7 +200,9 @@ def test_full_text_pages_ok_paywalled_and_failed(server, db):
     s = fetch_feeds(db, [url], full_text=True, config=http_config())
     st = dict(db.execute("select guid, full_text_status from articles").fetchall())
     assert st == {"ft-ok": "ok", "ft-pw": "paywalled", "ft-403": "paywalled", "ft-404": "failed"}
-    ok = db.execute("select content, published_at, published_raw, timestamp_source from articles where guid='ft-ok'").fetchone()
+    ok = db.execute(
+        "select content, published_at, published_raw, timestamp_source from articles where guid='ft-ok'"
+    ).fetchone()
     assert "extended their rally" in ok[0]
     assert ok[1:] == ("2024-07-11T18:05:00Z", "2024-07-11T14:05:00-04:00", "page")
     assert db.execute("select full_text_error from articles where guid='ft-404'").fetchone()[0] == "HTTP 404"

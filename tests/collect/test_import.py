@@ -19,8 +19,11 @@ PAGE = """<html lang="en"><head><title>Small caps surge | Example News</title>
 
 
 def page_html():
-    paras = "".join(f"<p>Paragraph {i}. The Russell 2000 jumped as money rotated out of mega-cap technology into "
-                    f"smaller companies after a cool inflation print, trader {i} said.</p>" for i in range(5))
+    paras = "".join(
+        f"<p>Paragraph {i}. The Russell 2000 jumped as money rotated out of mega-cap technology into "
+        f"smaller companies after a cool inflation print, trader {i} said.</p>"
+        for i in range(5)
+    )
     return PAGE.format(paras)
 
 
@@ -30,24 +33,51 @@ def test_each_file_kind_imports_and_reimport_adds_nothing(tmp_path, db):
     (tmp_path / "feed.xml").write_bytes(rss(make_items("imp", 4)))
     (tmp_path / "page.html").write_text(page_html())
     (tmp_path / "note.txt").write_text("Fed seen cutting in September\n\nTraders now price two cuts this year.\n")
-    (tmp_path / "items.jsonl").write_text("\n".join([
-        json.dumps({"url": "https://news.example.test/a?fbclid=xyz#top", "title": "A", "published": "2024-07-11T09:30:00-04:00",
-                    "text": "Short sellers scrambled to cover as small caps rallied."}),
-        "{not json",
-        json.dumps({"url": "https://news.example.test/b", "title": "B", "published": "Thu, 11 Jul 2024 20:00:00 GMT",
-                    "text": "Yields fell after the CPI report."}),
-    ]) + "\n")
+    (tmp_path / "items.jsonl").write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "url": "https://news.example.test/a?fbclid=xyz#top",
+                        "title": "A",
+                        "published": "2024-07-11T09:30:00-04:00",
+                        "text": "Short sellers scrambled to cover as small caps rallied.",
+                    }
+                ),
+                "{not json",
+                json.dumps(
+                    {
+                        "url": "https://news.example.test/b",
+                        "title": "B",
+                        "published": "Thu, 11 Jul 2024 20:00:00 GMT",
+                        "text": "Yields fell after the CPI report.",
+                    }
+                ),
+            ]
+        )
+        + "\n"
+    )
     s = import_paths(db, [tmp_path])
     assert (s["files"], s["files_ok"], s["files_failed"]) == (4, 4, 0)
     assert s["articles_new"] == 4 + 1 + 1 + 2
     assert len(s["errors"]) == 1 and "items.jsonl:2: not valid JSON" in s["errors"][0]
 
-    a = db.execute("select canonical_url, published_at, published_raw, timestamp_source, source, content "
-                   "from articles where title = 'A'").fetchone()
-    assert a == ("https://news.example.test/a", "2024-07-11T13:30:00Z", "2024-07-11T09:30:00-04:00", "feed",
-                 "import:items.jsonl", "Short sellers scrambled to cover as small caps rallied.")
-    p = db.execute("select url, canonical_url, title, published_at, timestamp_source, language, content "
-                   "from articles where source = 'import:page.html'").fetchone()
+    a = db.execute(
+        "select canonical_url, published_at, published_raw, timestamp_source, source, content "
+        "from articles where title = 'A'"
+    ).fetchone()
+    assert a == (
+        "https://news.example.test/a",
+        "2024-07-11T13:30:00Z",
+        "2024-07-11T09:30:00-04:00",
+        "feed",
+        "import:items.jsonl",
+        "Short sellers scrambled to cover as small caps rallied.",
+    )
+    p = db.execute(
+        "select url, canonical_url, title, published_at, timestamp_source, language, content "
+        "from articles where source = 'import:page.html'"
+    ).fetchone()
     assert p[1] == "https://news.example.test/markets/small-caps-surge"
     assert p[3:6] == ("2024-07-11T20:45:00Z", "page", "en")
     assert "rotated out of mega-cap technology" in p[6] and "Cookie settings" not in p[6]
@@ -66,8 +96,19 @@ def test_bad_files_get_one_line_errors_and_are_skipped(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "wrong.jsonl").write_text("[1, 2\n")
     db_path = str(tmp_path / "imp.db")
-    r = CliRunner().invoke(main, ["import", "--db", db_path, str(tmp_path / "good.jsonl"), str(tmp_path / "garbage.xml"),
-                                  str(tmp_path / "empty.txt"), str(tmp_path / "wrong.jsonl"), str(tmp_path / "nope.html")])
+    r = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "--db",
+            db_path,
+            str(tmp_path / "good.jsonl"),
+            str(tmp_path / "garbage.xml"),
+            str(tmp_path / "empty.txt"),
+            str(tmp_path / "wrong.jsonl"),
+            str(tmp_path / "nope.html"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4
@@ -84,10 +125,20 @@ def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
     url = server.add("/feed", body=rss(items))
     fetch_feeds(db, [url], config=http_config())
     # The same story arrives again from a local export, with tracking parameters on its URL.
-    line = {"url": items[0]["link"].replace("utm_source=rss", "utm_campaign=x&fbclid=1"), "title": "Other wording",
-            "published": "2024-07-11T09:00:00-04:00", "text": "Different text"}
-    (tmp_path / "export.jsonl").write_text(json.dumps(line) + "\n" + json.dumps(
-        {"url": "https://elsewhere.test/story", "title": "New", "published": "2024-07-12", "text": "New text"}) + "\n")
+    line = {
+        "url": items[0]["link"].replace("utm_source=rss", "utm_campaign=x&fbclid=1"),
+        "title": "Other wording",
+        "published": "2024-07-11T09:00:00-04:00",
+        "text": "Different text",
+    }
+    (tmp_path / "export.jsonl").write_text(
+        json.dumps(line)
+        + "\n"
+        + json.dumps(
+            {"url": "https://elsewhere.test/story", "title": "New", "published": "2024-07-12", "text": "New text"}
+        )
+        + "\n"
+    )
     s = import_paths(db, [tmp_path / "export.jsonl"], source="sample")
     assert (s["articles_new"], s["articles_duplicate"]) == (1, 1)
     assert db.execute("select count(*) from articles").fetchone()[0] == 3
@@ -97,8 +148,10 @@ def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
 
 
 def test_canonical_urls_and_timestamps():
-    assert canonical_url("HTTPS://News.Example.com:443/a/b?utm_source=x&id=7&gclid=1&fbclid=2#frag") == \
-        "https://news.example.com/a/b?id=7"
+    assert (
+        canonical_url("HTTPS://News.Example.com:443/a/b?utm_source=x&id=7&gclid=1&fbclid=2#frag")
+        == "https://news.example.com/a/b?id=7"
+    )
     assert canonical_url("http://x.test") == "http://x.test/"
     assert parse_timestamp("Thu, 11 Jul 2024 09:30:00 -0400") == "2024-07-11T13:30:00Z"
     assert parse_timestamp("2024-07-11T09:30:00+02:00") == "2024-07-11T07:30:00Z"

@@ -19,7 +19,6 @@ from analyzer.cli import main
 from analyzer.collect.fetch import fetch_feeds
 
 
-
 def children_of(pid: int) -> list[int]:
     """Live child processes of `pid` (Linux /proc; empty elsewhere)."""
     out = []
@@ -41,13 +40,28 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
     n_feeds, n_items = 30, 150
     urls = [server.add(f"/f{i}", body=rss(make_items(f"k{i}", n_items)), validators=True) for i in range(n_feeds)]
     feed_list = tmp_path / "feeds.toml"
-    feed_list.write_text("".join(f'[[feed]]\nname = "feed {i}"\nurl = "{u}"\ntags = ["t"]\n\n' for i, u in enumerate(urls)))
+    feed_list.write_text(
+        "".join(f'[[feed]]\nname = "feed {i}"\nurl = "{u}"\ntags = ["t"]\n\n' for i, u in enumerate(urls))
+    )
     db_path = tmp_path / "killed.db"
     server.slow_after, server.slow_delay = 12, 30.0  # the rest hang, so the run cannot finish before the kill
-    env = {**os.environ, **TEST_ENV, "ANALYZE_HTTP_CONCURRENCY": "4", "ANALYZE_HTTP_TIMEOUT": "60",
-           "ANALYZE_HTTP_TOTAL_TIMEOUT": "60"}
-    cmd = [sys.executable, "-c", "from analyzer.cli import main; main()", "fetch", "--feeds", str(feed_list),
-           "--db", str(db_path)]
+    env = {
+        **os.environ,
+        **TEST_ENV,
+        "ANALYZE_HTTP_CONCURRENCY": "4",
+        "ANALYZE_HTTP_TIMEOUT": "60",
+        "ANALYZE_HTTP_TOTAL_TIMEOUT": "60",
+    }
+    cmd = [
+        sys.executable,
+        "-c",
+        "from analyzer.cli import main; main()",
+        "fetch",
+        "--feeds",
+        str(feed_list),
+        "--db",
+        str(db_path),
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -80,8 +94,11 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
 
     conn = sqlite3.connect(db_path)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    per_feed = dict(conn.execute(
-        "select f.url, count(a.id) from feeds f left join articles a on a.feed_id = f.id group by f.url").fetchall())
+    per_feed = dict(
+        conn.execute(
+            "select f.url, count(a.id) from feeds f left join articles a on a.feed_id = f.id group by f.url"
+        ).fetchall()
+    )
     with_validators = {r[0] for r in conn.execute("select url from feeds where etag is not null")}
     # Each feed is all or nothing, and validators are only stored with their articles.
     for url, n in per_feed.items():
@@ -140,7 +157,9 @@ def test_feed_lists_toml_opml_and_tags(server, tmp_path):
     a = server.add("/a", body=rss(make_items("a", 1)))
     b = server.add("/b", body=rss(make_items("b", 1)))
     toml = tmp_path / "list.toml"
-    toml.write_text(f'[[feed]]\nname = "A"\nurl = "{a}"\ntags = ["fed"]\n\n[[feed]]\nname = "B"\nurl = "{b}"\ntags = ["small_caps"]\n')
+    toml.write_text(
+        f'[[feed]]\nname = "A"\nurl = "{a}"\ntags = ["fed"]\n\n[[feed]]\nname = "B"\nurl = "{b}"\ntags = ["small_caps"]\n'
+    )
     db = str(tmp_path / "lists.db")
     r = analyze("fetch", "--feeds", str(toml), "--tag", "fed", "--db", db)
     assert r.exit_code == 0, r.output
@@ -148,8 +167,10 @@ def test_feed_lists_toml_opml_and_tags(server, tmp_path):
     assert sqlite3.connect(db).execute("select name, tags from feeds").fetchall() == [("A", '["fed"]')]
 
     opml = tmp_path / "list.opml"
-    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="macro">'
-                    f'<outline text="B feed" xmlUrl="{b}"/></outline></body></opml>')
+    opml.write_text(
+        f'<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="macro">'
+        f'<outline text="B feed" xmlUrl="{b}"/></outline></body></opml>'
+    )
     r = analyze("fetch", "--feeds", str(opml), "--tag", "macro", "--db", db)
     assert r.exit_code == 0, r.output
     assert len(server.hits("/b")) == 1

@@ -17,16 +17,31 @@ def add_claims(db, claims: list[dict], *, source: str = "test-feed") -> None:
     articles, rows = [], []
     for i, c in enumerate(claims):
         aid = c.get("article_id") or f"a{i}"
-        articles.append({"id": aid, "source": c.get("source", source), "title": f"article {i}",
-                         "published_at": c["published_at"], "url": f"https://example.test/{aid}"})
-        rows.append({
-            "id": c.get("id") or f"{aid}:0:{c['theme']}", "article_id": aid, "sentence_index": 0,
-            "sentence": c.get("sentence", "synthetic claim"), "theme": c["theme"],
-            "stance": c.get("stance", 0), "stance_prob": c.get("stance_prob", 1.0),
-            "sentiment": c.get("sentiment", 0.0), "certainty": c.get("certainty", "factual"),
-            "orientation": c.get("orientation", "backward"), "speaker": c.get("speaker"),
-            "organisation": c.get("organisation"),
-        })
+        articles.append(
+            {
+                "id": aid,
+                "source": c.get("source", source),
+                "title": f"article {i}",
+                "published_at": c["published_at"],
+                "url": f"https://example.test/{aid}",
+            }
+        )
+        rows.append(
+            {
+                "id": c.get("id") or f"{aid}:0:{c['theme']}",
+                "article_id": aid,
+                "sentence_index": 0,
+                "sentence": c.get("sentence", "synthetic claim"),
+                "theme": c["theme"],
+                "stance": c.get("stance", 0),
+                "stance_prob": c.get("stance_prob", 1.0),
+                "sentiment": c.get("sentiment", 0.0),
+                "certainty": c.get("certainty", "factual"),
+                "orientation": c.get("orientation", "backward"),
+                "speaker": c.get("speaker"),
+                "organisation": c.get("organisation"),
+            }
+        )
     with store.transaction(db):
         db["articles"].upsert_all(articles, pk="id")
         db["claims"].upsert_all(rows, pk="id")

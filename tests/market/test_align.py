@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
 from analyzer.market.prices import load_prices
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -94,10 +94,13 @@ def test_no_price_before_publication_enters_a_forward_return(bundled_db_path, cl
     with sqlite3.connect(bundled_db_path) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
     db = store.open_db(path)
-    claims_adder(db, [{"published_at": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "theme": "short_squeeze", "stance": 1}
-                      for t in times])
+    claims_adder(
+        db, [{"published_at": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "theme": "short_squeeze", "stance": 1} for t in times]
+    )
     align(db, themes=["short_squeeze"])
-    rows = db.execute("select published_at, start_session, end_session, horizon, kind, event_session from claim_returns").fetchall()
+    rows = db.execute(
+        "select published_at, start_session, end_session, horizon, kind, event_session from claim_returns"
+    ).fetchall()
     assert rows
     for published, start, end, horizon, kind, event in rows:
         published = calendar.parse_utc(published)
@@ -112,16 +115,32 @@ def test_no_price_before_publication_enters_a_forward_return(bundled_db_path, cl
 
 def test_forward_and_contemporaneous_returns_of_one_claim(priced_db, claims_adder):
     # published after the close on 2024-07-09: event session 07-10, the 5-session return ends 07-17
-    claims_adder(priced_db, [{"published_at": "2024-07-09T21:30:00Z", "theme": "short_squeeze", "stance": 1,
-                              "orientation": "forward", "speaker": "Jane Analyst"}])
+    claims_adder(
+        priced_db,
+        [
+            {
+                "published_at": "2024-07-09T21:30:00Z",
+                "theme": "short_squeeze",
+                "stance": 1,
+                "orientation": "forward",
+                "speaker": "Jane Analyst",
+            }
+        ],
+    )
     summary = align(priced_db, themes=["short_squeeze"])
     assert summary["claims_aligned"] == 1 and summary["claim_returns"] == 4
-    rows = {h: (s, e, r, k) for h, s, e, r, k in priced_db.execute(
-        "select horizon, start_session, end_session, return, kind from claim_returns")}
+    rows = {
+        h: (s, e, r, k)
+        for h, s, e, r, k in priced_db.execute(
+            "select horizon, start_session, end_session, return, kind from claim_returns"
+        )
+    }
     assert rows[0][:2] == ("2024-07-09", "2024-07-10") and rows[0][3] == "contemporaneous"
     assert rows[5][:2] == ("2024-07-10", "2024-07-17") and rows[5][3] == "forward"
     assert rows[5][2] == pytest.approx(math.log(222.25 / 203.37), abs=1e-3)  # IWM closes from the data README
-    hits = priced_db.execute("select name, horizon, claims, hit_rate from hit_rates where grouping='speaker' order by horizon").fetchall()
+    hits = priced_db.execute(
+        "select name, horizon, claims, hit_rate from hit_rates where grouping='speaker' order by horizon"
+    ).fetchall()
     # IWM closed 2024-08-07 at 201.98, below the 203.37 of 07-10: the 20-session call missed
     assert hits == [("Jane Analyst", 1, 1, 1.0), ("Jane Analyst", 5, 1, 1.0), ("Jane Analyst", 20, 1, 0.0)]
 
@@ -129,32 +148,73 @@ def test_forward_and_contemporaneous_returns_of_one_claim(priced_db, claims_adde
 def test_daily_index_counts_means_attention_and_past_only_zscore(priced_db, claims_adder):
     day = "2024-07-10T14:00:00Z"
     claims = [
-        {"published_at": day, "theme": "small_cap_rotation", "stance": 1, "stance_prob": 0.8, "sentiment": 0.5, "certainty": "factual"},
-        {"published_at": day, "theme": "small_cap_rotation", "stance": -1, "stance_prob": 0.5, "sentiment": -0.1, "certainty": "hedged"},
+        {
+            "published_at": day,
+            "theme": "small_cap_rotation",
+            "stance": 1,
+            "stance_prob": 0.8,
+            "sentiment": 0.5,
+            "certainty": "factual",
+        },
+        {
+            "published_at": day,
+            "theme": "small_cap_rotation",
+            "stance": -1,
+            "stance_prob": 0.5,
+            "sentiment": -0.1,
+            "certainty": "hedged",
+        },
         {"published_at": day, "theme": "rate_cuts", "stance": 1, "sentiment": 0.2},
     ]
     # one claim a session for 30 sessions before, to give the z-score a past
     for k, s in enumerate(calendar.sessions_between("2024-05-24", "2024-07-09")):
-        claims.append({"published_at": f"{s}T14:00:00Z", "theme": "small_cap_rotation", "stance": 1 if k % 2 else -1,
-                       "stance_prob": 0.5, "sentiment": 0.0})
+        claims.append(
+            {
+                "published_at": f"{s}T14:00:00Z",
+                "theme": "small_cap_rotation",
+                "stance": 1 if k % 2 else -1,
+                "stance_prob": 0.5,
+                "sentiment": 0.0,
+            }
+        )
     claims_adder(priced_db, claims)
     align(priced_db, window=20)
-    row = priced_db.execute("select claim_count, mean_stance, mean_sentiment, index_value, attention_share, index_z "
-                            "from daily_theme_index where theme='small_cap_rotation' and session='2024-07-10'").fetchone()
+    row = priced_db.execute(
+        "select claim_count, mean_stance, mean_sentiment, index_value, attention_share, index_z "
+        "from daily_theme_index where theme='small_cap_rotation' and session='2024-07-10'"
+    ).fetchone()
     expected_index = (claim_weight(1, 0.8, "factual") + claim_weight(-1, 0.5, "hedged")) / 2
     assert row[:5] == (2, 0.0, pytest.approx(0.2), pytest.approx(expected_index), pytest.approx(2 / 3))
-    past = [r[0] for r in priced_db.execute(
-        "select index_value from daily_theme_index where theme='small_cap_rotation' and session < '2024-07-10' "
-        "order by session desc limit 20")]
+    past = [
+        r[0]
+        for r in priced_db.execute(
+            "select index_value from daily_theme_index where theme='small_cap_rotation' and session < '2024-07-10' "
+            "order by session desc limit 20"
+        )
+    ]
     mean = sum(past) / 20
     sd = math.sqrt(sum((v - mean) ** 2 for v in past) / 19)
     assert row[5] == pytest.approx((expected_index - mean) / sd)
     # changing a later day does not move an earlier z-score (past data only)
-    before = priced_db.execute("select index_z from daily_theme_index where session='2024-07-09' and theme='small_cap_rotation'").fetchone()
-    claims_adder(priced_db, [{"id": "late", "article_id": "late", "published_at": "2024-07-12T14:00:00Z",
-                              "theme": "small_cap_rotation", "stance": 1}])
+    before = priced_db.execute(
+        "select index_z from daily_theme_index where session='2024-07-09' and theme='small_cap_rotation'"
+    ).fetchone()
+    claims_adder(
+        priced_db,
+        [
+            {
+                "id": "late",
+                "article_id": "late",
+                "published_at": "2024-07-12T14:00:00Z",
+                "theme": "small_cap_rotation",
+                "stance": 1,
+            }
+        ],
+    )
     align(priced_db, window=20)
-    after = priced_db.execute("select index_z from daily_theme_index where session='2024-07-09' and theme='small_cap_rotation'").fetchone()
+    after = priced_db.execute(
+        "select index_z from daily_theme_index where session='2024-07-09' and theme='small_cap_rotation'"
+    ).fetchone()
     assert before == after
 
 
@@ -177,12 +237,15 @@ def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
 
 
 def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_adder):
-    claims_adder(priced_db, [
-        {"published_at": "2024-07-09T14:00:00Z", "theme": "short_squeeze", "stance": 1},
-        {"published_at": None, "theme": "short_squeeze", "stance": 1},
-        {"published_at": "last Tuesday", "theme": "short_squeeze", "stance": 1},
-        {"published_at": "1970-01-01T00:00:00Z", "theme": "short_squeeze", "stance": 1},
-    ])
+    claims_adder(
+        priced_db,
+        [
+            {"published_at": "2024-07-09T14:00:00Z", "theme": "short_squeeze", "stance": 1},
+            {"published_at": None, "theme": "short_squeeze", "stance": 1},
+            {"published_at": "last Tuesday", "theme": "short_squeeze", "stance": 1},
+            {"published_at": "1970-01-01T00:00:00Z", "theme": "short_squeeze", "stance": 1},
+        ],
+    )
     summary = align(priced_db)
     assert summary["claims_aligned"] == 1
     assert summary["skipped"] == {"no_published_at": 1, "bad_published_at": 1, "outside_calendar": 1}

@@ -55,7 +55,7 @@ def test_july_2024_small_cap_rotation_sanity_check(priced_db):
     levels = returns.target_levels(priced_db, iwm)
     assert math.exp(returns.forward_return(levels, "2024-07-09", 5)) - 1 == pytest.approx(0.1152, abs=0.0005)
     assert math.exp(returns.forward_return(levels, "2024-07-10", 4)) - 1 == pytest.approx(0.1044, abs=0.0005)
-    spy = [t for t in load_themes().get("small_cap_rotation").targets if t.name == "IWM-SPY"][0]
+    spy = next(t for t in load_themes().get("small_cap_rotation").targets if t.name == "IWM-SPY")
     spread = returns.forward_return(returns.target_levels(priced_db, spy), "2024-07-09", 5)
     assert spread == pytest.approx(math.log(1.1152) - math.log(1.016), abs=0.003)  # SPY +1.6%
 
@@ -85,7 +85,14 @@ def test_csv_validation_names_symbol_and_date_and_stores_nothing(db, tmp_path):
 
 def test_unsorted_gaps_and_exact_duplicates_are_warnings_with_symbol_and_date(db, tmp_path):
     # 2024-01-05 is missing (a session); rows out of order; one exact duplicate
-    text = HEADER + bar("2024-01-03", 11) + bar("2024-01-02", 10) + bar("2024-01-04", 12) + bar("2024-01-04", 12) + bar("2024-01-08", 13)
+    text = (
+        HEADER
+        + bar("2024-01-03", 11)
+        + bar("2024-01-02", 10)
+        + bar("2024-01-04", 12)
+        + bar("2024-01-04", 12)
+        + bar("2024-01-08", 13)
+    )
     summary = load_prices(db, ["ABC"], source=f"csv:{write(tmp_path, 'abc.csv', text)}")
     w = summary["warnings"]
     assert any(x.startswith("ABC 2024-01-02: unsorted input") for x in w), w
@@ -101,7 +108,10 @@ def test_fred_series_empty_values_are_holidays_missing_weekdays_are_gaps(db, tmp
     summary = load_prices(db, source=f"csv:{write(tmp_path, 'DGS9.csv', text)}")
     assert summary["symbols"]["DGS9"]["rows"] == 4  # a negative yield is a valid level
     assert summary["warnings"] == ["DGS9 2024-01-04: gap: weekday missing from the series"]
-    assert db.execute("select open, close from prices where symbol='DGS9' and date='2024-01-05'").fetchone() == (None, 4.39)
+    assert db.execute("select open, close from prices where symbol='DGS9' and date='2024-01-05'").fetchone() == (
+        None,
+        4.39,
+    )
 
 
 def test_reload_upserts_and_keeps_what_was_stored(db):
@@ -116,8 +126,17 @@ def test_csv_import_of_the_real_shared_files(db, shared_prices):
     summary = load_prices(db, ["IWM", "SPY", "QQQ", "DGS2"], source=f"csv:{shared_prices}", start="2020-01-01")
     assert all(v["rows"] > 1400 for v in summary["symbols"].values())
     assert summary["warnings"] == []
-    closes = dict(db.execute("select date, close from prices where symbol='IWM' and date between '2024-07-08' and '2024-07-19'").fetchall())
-    assert [round(closes[d], 2) for d in ("2024-07-08", "2024-07-09", "2024-07-16", "2024-07-19")] == [202.28, 201.40, 224.60, 216.84]
+    closes = dict(
+        db.execute(
+            "select date, close from prices where symbol='IWM' and date between '2024-07-08' and '2024-07-19'"
+        ).fetchall()
+    )
+    assert [round(closes[d], 2) for d in ("2024-07-08", "2024-07-09", "2024-07-16", "2024-07-19")] == [
+        202.28,
+        201.40,
+        224.60,
+        216.84,
+    ]
 
 
 def test_missing_series_is_a_clear_error_naming_it(db, tmp_path):
@@ -151,7 +170,9 @@ def test_yfinance_offline_or_absent_is_a_one_line_error(tmp_path, monkeypatch):
     # proxy points at a closed loopback port
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
-    res = CliRunner().invoke(main, ["prices", "--db", str(tmp_path / "y.db"), "--source", "yfinance", "--symbols", "IWM"])
+    res = CliRunner().invoke(
+        main, ["prices", "--db", str(tmp_path / "y.db"), "--source", "yfinance", "--symbols", "IWM"]
+    )
     assert res.exit_code == 1
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith(("error: yfinance", "error: --source yfinance needs")), res.output

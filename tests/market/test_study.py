@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +15,7 @@ from analyzer.cli import main
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
 from analyzer.market.prices import load_prices
-from analyzer.study import compare
-from analyzer.study import stats
+from analyzer.study import compare, stats
 
 BETA = 0.005  # planted: the IWM-SPY daily spread return = BETA x index two sessions earlier + noise
 LAG = 2
@@ -31,7 +31,7 @@ def synthetic_market(tmp_path, seed: int, beta: float, *, noise=0.008):
     stance = rng.choice([-1, 1], size=n)
     prob = rng.uniform(0.5, 1.0, size=n)
     x = np.zeros(n)
-    x[first:last + 1] = (stance * prob)[first:last + 1]
+    x[first : last + 1] = (stance * prob)[first : last + 1]
     spread = noise * rng.normal(size=n)
     spread[LAG:] += beta * x[:-LAG]
     spy = np.cumsum(0.01 * rng.normal(size=n))
@@ -45,10 +45,20 @@ def synthetic_market(tmp_path, seed: int, beta: float, *, noise=0.008):
             c = 100 * float(np.exp(v))
             lines.append(f"{s},{c:.6f},{c:.6f},{c:.6f},{c:.6f},{c:.6f},1000")
         (folder / f"{sym}.csv").write_text("\n".join(lines) + "\n")
-    claims = [{"published_at": f"{sessions[t]}T14:30:00Z", "theme": "small_cap_rotation", "stance": int(stance[t]),
-               "stance_prob": float(prob[t]), "certainty": "factual", "sentiment": float(stance[t] * prob[t]),
-               "orientation": "forward", "speaker": f"speaker{t % 3}", "source": f"feed{t % 2}"}
-              for t in range(first, last + 1)]
+    claims = [
+        {
+            "published_at": f"{sessions[t]}T14:30:00Z",
+            "theme": "small_cap_rotation",
+            "stance": int(stance[t]),
+            "stance_prob": float(prob[t]),
+            "certainty": "factual",
+            "sentiment": float(stance[t] * prob[t]),
+            "orientation": "forward",
+            "speaker": f"speaker{t % 3}",
+            "source": f"feed{t % 2}",
+        }
+        for t in range(first, last + 1)
+    ]
     return folder, claims
 
 
@@ -80,8 +90,10 @@ def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_d
     assert abs(t["beta_at_peak"]["placebo_value"]) < BETA / 3
     assert abs(t["beta_h5"]["placebo_value"]) < BETA / 3 and t["beta_h5"]["placebo_p_value"] > 0.05
     # every stored statistic with a p-value has its placebo beside it
-    rows = planted_db.execute("select analysis, statistic, placebo_value, parameters from study_results "
-                              "where p_value is not null and theme = 'small_cap_rotation'").fetchall()
+    rows = planted_db.execute(
+        "select analysis, statistic, placebo_value, parameters from study_results "
+        "where p_value is not null and theme = 'small_cap_rotation'"
+    ).fetchall()
     assert {r[0] for r in rows} >= {"correlation", "ols_hac", "lead_lag", "event_study", "resolution"}
     assert all(r[2] is not None for r in rows)
     assert json.loads(rows[0][3])["seed"] == 0
@@ -91,7 +103,11 @@ def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_d
     html = (out / "small_cap_rotation_report.html").read_text()
     assert html.count("data:image/png;base64,") == 8 and "src='http" not in html
     # top-decile index days are followed by a stronger spread than bottom-decile ones
-    car = [r for r in summary["results"] if r["statistic"] == "car_top_minus_bottom" and r["target"] == "IWM-SPY" and r["horizon"] == 5]
+    car = [
+        r
+        for r in summary["results"]
+        if r["statistic"] == "car_top_minus_bottom" and r["target"] == "IWM-SPY" and r["horizon"] == 5
+    ]
     assert car and car[0]["value"] > 0 and car[0]["n"] >= 100
     # hit rates of forward claims by speaker (3 synthetic speakers) are in the summary and the view
     assert {r["name"] for r in summary["hit_rates"]["by_speaker"]} == {"speaker0", "speaker1", "speaker2"}
@@ -101,14 +117,16 @@ def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_d
 def test_compare_is_deterministic_given_a_seed(planted_db, tmp_path):
     a = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "a", seed=3, n_boot=100)
     b = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "b", seed=3, n_boot=100)
-    strip = lambda rows: [{k: v for k, v in r.items()} for r in rows]  # noqa: E731
+    strip = lambda rows: [dict(r.items()) for r in rows]  # noqa: E731
     assert strip(a["results"]) == strip(b["results"])
-    digest = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()  # noqa: E731
+    digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
     assert [digest(p) for p in a["figures"]] == [digest(p) for p in b["figures"]]
     c = compare(planted_db, "small_cap_rotation", horizons=(1, 5), seed=4, n_boot=100)
     assert [r["placebo_value"] for r in c["results"]] != [r["placebo_value"] for r in a["results"]]
     # study_results holds the latest run of the theme, not an ever-growing pile
-    runs = planted_db.execute("select count(distinct run_id) from study_results where theme='small_cap_rotation'").fetchone()[0]
+    runs = planted_db.execute(
+        "select count(distinct run_id) from study_results where theme='small_cap_rotation'"
+    ).fetchone()[0]
     assert runs == 1
 
 
@@ -132,11 +150,14 @@ def test_planted_null_is_rarely_significant():
 
 
 def test_small_corpus_degrades_gracefully(priced_db, claims_adder, tmp_path):
-    claims_adder(priced_db, [
-        {"published_at": "2024-03-05T15:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
-        {"published_at": "2024-06-12T13:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
-        {"published_at": "2024-09-18T19:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
-    ])
+    claims_adder(
+        priced_db,
+        [
+            {"published_at": "2024-03-05T15:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
+            {"published_at": "2024-06-12T13:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
+            {"published_at": "2024-09-18T19:00:00Z", "theme": "rate_cuts", "stance": 1, "orientation": "forward"},
+        ],
+    )
     align(priced_db)
     summary = compare(priced_db, "rate_cuts", out_dir=tmp_path / "small")
     assert summary["n_claim_sessions"] == 3 and summary["n_claims"] == 3
@@ -158,19 +179,46 @@ def test_unknown_theme_and_cli(planted_db, tmp_path):
     assert res.exit_code == 1 and "error: unknown theme 'nope'" in res.output
     res = runner.invoke(main, ["compare", "--db", path, "--theme", "small_cap_rotation", "--horizons", "1,x"])
     assert res.exit_code == 1 and "--horizons '1,x'" in res.output
-    res = runner.invoke(main, ["compare", "--db", path, "--theme", "small_cap_rotation", "--horizons", "5",
-                               "--out", str(tmp_path / "cli"), "--seed", "1", "--json"])
+    res = runner.invoke(
+        main,
+        [
+            "compare",
+            "--db",
+            path,
+            "--theme",
+            "small_cap_rotation",
+            "--horizons",
+            "5",
+            "--out",
+            str(tmp_path / "cli"),
+            "--seed",
+            "1",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.splitlines()[-1])
-    assert summary["report"].endswith("small_cap_rotation_report.html") and summary["targets"]["IWM-SPY"]["peak_lag"]["value"] == LAG
+    assert (
+        summary["report"].endswith("small_cap_rotation_report.html")
+        and summary["targets"]["IWM-SPY"]["peak_lag"]["value"] == LAG
+    )
 
 
 def test_a_few_dozen_claims_give_short_horizon_stats_and_skip_unreliable_hac(priced_db, claims_adder):
     sessions = calendar.sessions_between("2024-01-02", "2024-11-29")[::12][:20]
     rng = np.random.default_rng(5)
-    claims_adder(priced_db, [{"published_at": f"{s}T15:00:00Z", "theme": "short_squeeze",
-                              "stance": int(rng.choice([-1, 1])), "stance_prob": float(rng.uniform(0.5, 1))}
-                             for s in sessions])
+    claims_adder(
+        priced_db,
+        [
+            {
+                "published_at": f"{s}T15:00:00Z",
+                "theme": "short_squeeze",
+                "stance": int(rng.choice([-1, 1])),
+                "stance_prob": float(rng.uniform(0.5, 1)),
+            }
+            for s in sessions
+        ],
+    )
     align(priced_db)
     summary = compare(priced_db, "short_squeeze", n_boot=50)
     assert summary["n_claim_sessions"] == 20

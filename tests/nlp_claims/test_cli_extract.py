@@ -7,8 +7,22 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
-KEYS = {"id", "sentence", "start", "end", "theme", "stance", "stance_prob", "sentiment", "label", "probs",
-        "certainty", "orientation", "speaker", "entities"}
+KEYS = {
+    "id",
+    "sentence",
+    "start",
+    "end",
+    "theme",
+    "stance",
+    "stance_prob",
+    "sentiment",
+    "label",
+    "probs",
+    "certainty",
+    "orientation",
+    "speaker",
+    "entities",
+}
 TEXT = (
     "Small caps rally as yields fall\n\n"
     '"Small caps look cheap," said Jane Doe, chief strategist at Acme Capital. '
@@ -28,9 +42,9 @@ def test_plain_text_in_claims_out(tmp_path, run_cli):
     claims = lines(r.stdout)
     assert {c["theme"] for c in claims} == {"small_cap_rotation", "rate_cuts"}
     for c in claims:
-        assert KEYS <= set(c)
+        assert set(c) >= KEYS
         assert c["id"] is None
-        assert TEXT[c["start"]:c["end"]] == c["sentence"]
+        assert TEXT[c["start"] : c["end"]] == c["sentence"]
         assert c["label"] in ("positive", "negative", "neutral") and -1 <= c["sentiment"] <= 1
     quoted = next(c for c in claims if c["sentence"].startswith('"Small caps look cheap'))
     assert (quoted["speaker"], quoted["organisation"], quoted["stance"]) == ("Jane Doe", "Acme Capital", 1)
@@ -48,7 +62,10 @@ def test_jsonl_ids_are_carried(tmp_path, run_cli):
     r = run_cli("extract", "--jsonl", "-", input=src.encode())
     assert r.returncode == 0, r.stderr.decode()
     claims = lines(r.stdout)
-    assert [(c["id"], c["theme"], c["stance"]) for c in claims] == [("a-1", "short_squeeze", 1), ("a-3", "rate_cuts", -1)]
+    assert [(c["id"], c["theme"], c["stance"]) for c in claims] == [
+        ("a-1", "short_squeeze", 1),
+        ("a-3", "rate_cuts", -1),
+    ]
 
 
 def test_bad_inputs(tmp_path, run_cli):
@@ -78,7 +95,7 @@ def test_five_megabytes_of_text_do_not_crash(tmp_path, run_cli):
     assert r.returncode == 0, r.stderr.decode()[-2000:]
     claims = lines(r.stdout)
     assert [c["theme"] for c in claims] == ["small_cap_rotation"]
-    assert big[claims[0]["start"]:claims[0]["end"]] == claims[0]["sentence"]
+    assert big[claims[0]["start"] : claims[0]["end"]] == claims[0]["sentence"]
 
 
 def test_a_new_theme_needs_no_code_change(tmp_path, run_cli):

@@ -1,5 +1,7 @@
 """Claims from sentences we wrote, with the real model and both spaCy pipelines."""
 
+import itertools
+
 import pytest
 
 from analyzer.errors import AnalyzerError
@@ -74,13 +76,23 @@ def test_certainty_and_orientation(extractor, text, certainty, orientation):
 @pytest.mark.parametrize(
     "text, speaker, org",
     [
-        ('"Small caps look cheap relative to large caps," said Lori Calvasina, head of U.S. equity strategy at RBC Capital Markets.',
-         "Lori Calvasina", "RBC Capital Markets"),
-        ("Jane Doe, chief strategist at Acme Capital, said small caps are poised to outperform.", "Jane Doe", "Acme Capital"),
+        (
+            '"Small caps look cheap relative to large caps," said Lori Calvasina, head of U.S. equity strategy at RBC Capital Markets.',
+            "Lori Calvasina",
+            "RBC Capital Markets",
+        ),
+        (
+            "Jane Doe, chief strategist at Acme Capital, said small caps are poised to outperform.",
+            "Jane Doe",
+            "Acme Capital",
+        ),
         ("The Fed is expected to cut rates in September, according to Goldman Sachs.", None, "Goldman Sachs"),
         ('"We are in no hurry to cut rates," Powell told reporters.', "Powell", "Federal Reserve"),
-        ("Fed Chair Jerome Powell said the time had come for policy to adjust, signalling a rate cut.",
-         "Jerome Powell", "Federal Reserve"),
+        (
+            "Fed Chair Jerome Powell said the time had come for policy to adjust, signalling a rate cut.",
+            "Jerome Powell",
+            "Federal Reserve",
+        ),
         ("Small caps rallied 3% on Tuesday.", None, None),
         ("Employers added just 114,000 jobs in July, boosting bets on a September Fed rate cut.", None, None),
     ],
@@ -111,7 +123,7 @@ def test_entities_with_relevance(extractor):
     assert ents["Russell 2000"]["label"] == "INDEX" and ents["Russell 2000"]["relevance"] == 1.0
     assert any(k.endswith("IWM") for k in ents)
     for e in by["small_cap_rotation"]["entities"]:
-        assert text[e["start"]:e["end"]] == e["text"]
+        assert text[e["start"] : e["end"]] == e["text"]
     fomc = {e["text"]: e for e in by["rate_cuts"]["entities"]}["FOMC"]
     assert fomc["label"] == "CENTRAL_BANK" and fomc["relevance"] >= 0.7
 
@@ -146,7 +158,7 @@ def test_long_article_is_chunked_and_spans_are_exact(blank_extractor):
     assert {c["theme"] for c in found} == {"short_squeeze", "small_cap_rotation"}
     for c in found:
         assert c["chunk"] >= 2
-        assert text[c["start"]:c["end"]] == late
+        assert text[c["start"] : c["end"]] == late
 
 
 def test_chunks_cover_the_text_exactly():
@@ -155,14 +167,14 @@ def test_chunks_cover_the_text_exactly():
     text = ("word " * 30000) + ("x" * 70000) + ". Tail sentence.\nEnd"
     spans = chunk_spans(text, 10000)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
     assert all(e - s <= 10000 for s, e in spans)
 
 
 def test_unknown_theme_is_a_clear_error(model):
     from analyzer.nlp.extract import ClaimExtractor
 
-    with pytest.raises(AnalyzerError, match="unknown theme 'nope'.*known: rate_cuts"):
+    with pytest.raises(AnalyzerError, match=r"unknown theme 'nope'.*known: rate_cuts"):
         ClaimExtractor(model, theme_names=["nope"])
 
 

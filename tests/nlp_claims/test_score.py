@@ -26,7 +26,7 @@ SENTENCES = [
 def make_articles(n: int) -> list[dict]:
     out = []
     for i in range(n):
-        body = " ".join(s.format(n=i % 9 + 1) for s in SENTENCES[i % 3:] + SENTENCES[: i % 3])
+        body = " ".join(s.format(n=i % 9 + 1) for s in SENTENCES[i % 3 :] + SENTENCES[: i % 3])
         out.append(
             {
                 "id": f"art{i:04d}",
@@ -78,13 +78,25 @@ def test_score_writes_claims_reruns_add_nothing_rescore_redoes(tmp_path, run_cli
     themes = {(row[1], row[6]) for row in rows}
     assert ("art0000", "small_cap_rotation") in themes and ("art0000", "rate_cuts") in themes
     con = sqlite3.connect(db)
-    art = dict(zip(("title", "summary", "content"), con.execute("select title, summary, content from articles where id='art0001'").fetchone()))
+    art = dict(
+        zip(
+            ("title", "summary", "content"),
+            con.execute("select title, summary, content from articles where id='art0001'").fetchone(),
+        )
+    )
     from analyzer.nlp.scoring import article_text
 
     text = article_text(art)
-    for cid, start, end, sentence in con.execute("select id, start, end, sentence from claims where article_id='art0001'"):
+    for cid, start, end, sentence in con.execute(
+        "select id, start, end, sentence from claims where article_id='art0001'"
+    ):
         assert text[start:end] == sentence, cid
-    assert con.execute("select count(*) from claims where sentence like '%informational purposes%' or sentence like '%jobs at its plant%'").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from claims where sentence like '%informational purposes%' or sentence like '%jobs at its plant%'"
+        ).fetchone()[0]
+        == 0
+    )
     run = con.execute("select command, status, counts from runs order by id desc limit 1").fetchone()
     assert run[0] == "score" and run[1] == "ok" and json.loads(run[2])["claims"] == s["claims"]
     con.close()
@@ -119,7 +131,9 @@ def test_killed_run_resumes_to_the_same_table(tmp_path, run_cli):
     shutil.copy(killed, whole)
     args = ["--batch-size", "2"]
     exe = str(Path(sys.executable).parent / "analyze")
-    proc = subprocess.Popen([exe, "score", "--db", str(killed), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "score", "--db", str(killed), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 240
     done = 0
     try:

@@ -40,8 +40,10 @@ def test_plain_text_one_line_per_sentence(cli, tmp_path):
 
 
 def test_jsonl_keeps_ids_from_stdin(cli):
-    lines = [{"id": "a-1", "text": "Net sales jumped 35 percent, beating expectations."},
-             {"id": 7, "text": "The company swung to a heavy loss and cut its dividend."}]
+    lines = [
+        {"id": "a-1", "text": "Net sales jumped 35 percent, beating expectations."},
+        {"id": 7, "text": "The company swung to a heavy loss and cut its dividend."},
+    ]
     res = cli("sentiment", "--jsonl", "-", input="\n".join(json.dumps(x) for x in lines) + "\n")
     assert res.exit_code == 0, res.output
     rows = _rows(res.stdout)

@@ -16,9 +16,15 @@ def _tiny_model(path, id2label):
 
     torch.manual_seed(0)
     cfg = BertConfig(
-        vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, num_labels=len(id2label),
-        id2label=id2label, label2id={v: k for k, v in id2label.items()},
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
     )
     model = BertForSequenceClassification(cfg)
     with torch.no_grad():  # make the outputs clearly differ per class

@@ -66,8 +66,9 @@ def test_fast_encoder_matches_transformers_bert():
     assert torch.equal(b["input_ids"], ids) and ids.shape[1] == 128
     with torch.inference_mode():
         got = mean_pool(fast(ids, mask), mask)
-        want = mean_pool(hf(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state,
-                         b["attention_mask"])
+        want = mean_pool(
+            hf(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state, b["attention_mask"]
+        )
     assert (got - want).abs().max().item() < 1e-4
 
 
@@ -82,8 +83,20 @@ def test_train_cli_leaves_a_data_set_out(cli, tmp_path, shared_sentiment):
     import json
 
     out = tmp_path / "m"
-    res = cli("train", "--only", "sentiment", "--exclude", "phrasebank", "--limit", "32",
-              "--max-steps", "1", "--no-eval", "--out", str(out))
+    res = cli(
+        "train",
+        "--only",
+        "sentiment",
+        "--exclude",
+        "phrasebank",
+        "--limit",
+        "32",
+        "--max-steps",
+        "1",
+        "--no-eval",
+        "--out",
+        str(out),
+    )
     assert res.exit_code == 0, res.output
     meta = json.loads((out / "sentiment.json").read_text())
     assert meta["train_config"]["data"] == ["twitter", "sentfin"]
