@@ -161,7 +161,7 @@ def main() -> None:
     print(f"sequential loop  : {n_seq:6d} articles in {t_seq:7.2f} s = {rate_seq:8.1f} articles/s")
     print(
         f"analyze fetch    : {n_an:6d} articles in {t_an:7.2f} s = {rate_an:8.1f} articles/s "
-        f"({summary['feeds_ok']} ok, {summary['feeds_failed']} failed)"
+        f"({summary.feeds_ok} ok, {summary.feeds_failed} failed)"
     )
     print(f"ratio            : {rate_an / rate_seq:.2f}x (target >= 5x)")
 

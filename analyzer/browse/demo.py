@@ -1,25 +1,24 @@
 """`analyze demo`: build a browsable database offline from the bundled sample articles and prices.
 
-Runs the same library functions as the commands (import, prices, score, align, compare). A stage
-whose module is not in this build is reported as "not available" and skipped.
+Runs the same library functions as the commands (import, prices, score, align, compare).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+import analyzer
 from analyzer.errors import AnalyzerError
 from analyzer.paths import DATA_DIR
+from analyzer.records import CompareSummary, ImportSummary
 
 SAMPLE_DIR = DATA_DIR / "sample_articles"
 SAMPLE_PREFIX = "sample"
@@ -39,20 +38,6 @@ def sample_files() -> list[tuple[Path, str]]:
     return out
 
 
-def _stage(target: str) -> Callable | None:
-    module, name = target.split(":")
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-    fn = getattr(mod, name, None)
-    if isinstance(fn, types.ModuleType):  # a submodule of the same name shadows the package's function
-        fn = getattr(fn, name, None)
-    return fn if callable(fn) else None
-
-
 def browse_command(db_path: str | Path) -> str:
     """The command that browses `db_path`, spelled so it works from the current shell."""
     exe = Path(sys.executable).parent / "analyze"
@@ -66,12 +51,10 @@ def browse_command(db_path: str | Path) -> str:
     return f"{prog} serve --db {db_path}"
 
 
-def _counts_line(summary: dict) -> str:
-    return ", ".join(
-        f"{k} {v}"
-        for k, v in summary.items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.endswith("_id")
-    )
+def _line(result: Any) -> str:
+    if isinstance(result, dict):  # compare: one summary per theme
+        return "; ".join(r.line() for r in result.values())
+    return result.line()
 
 
 def _check_demo_db(db) -> None:
@@ -97,66 +80,43 @@ def build_demo(
     out_dir = Path(out_dir) if out_dir else db_path.parent / "reports" / db_path.stem
     db = store.open_db(db_path)
     _check_demo_db(db)
-    report: dict[str, Any] = {"db": str(db_path), "stages": {}, "not_available": []}
+    report: dict[str, Any] = {"db": str(db_path), "stages": {}}
     t_all = time.perf_counter()
 
-    def run(name: str, target: str, call: Callable[[Callable], Any], line: Callable[[Any], str]) -> Any:
-        fn = _stage(target)
-        if fn is None:
-            echo(f"  {name:<8} not available in this build ({target}); skipped")
-            report["not_available"].append(name)
-            return None
+    def run(name: str, call: Callable[[], Any]) -> Any:
         t0 = time.perf_counter()
-        result = call(fn)
+        result = call()
         report["stages"][name] = result
-        echo(f"  {name:<8} {line(result)}  ({time.perf_counter() - t0:.1f}s)")
+        echo(f"  {name:<8} {_line(result)}  ({time.perf_counter() - t0:.1f}s)")
         return result
 
     echo(f"Building the demo database {db_path} (offline: bundled sample articles and prices)")
-    files = sample_files()
 
-    def do_import(fn):
-        totals: dict[str, Any] = {"files": 0, "articles_new": 0, "articles_updated": 0, "errors": []}
-        for path, source in files:
-            s = fn(db, [path], source=source)
-            totals["files"] += 1
-            totals["articles_new"] += s.get("articles_new", 0)
-            totals["articles_updated"] += s.get("articles_updated", 0)
-            totals["errors"] += s.get("errors", [])
-        return totals
+    def import_samples() -> ImportSummary:
+        # one call per outlet file, each with its own `sample:<outlet>` source
+        parts = [analyzer.import_files(db, [path], source=source) for path, source in sample_files()]
+        return ImportSummary(
+            files=len(parts),
+            files_ok=sum(p.files_ok for p in parts),
+            files_failed=sum(p.files_failed for p in parts),
+            articles_new=sum(p.articles_new for p in parts),
+            articles_updated=sum(p.articles_updated for p in parts),
+            articles_duplicate=sum(p.articles_duplicate for p in parts),
+            errors=tuple(e for p in parts for e in p.errors),
+            elapsed_s=round(sum(p.elapsed_s for p in parts), 3),
+        )
 
-    run(
-        "import",
-        "analyzer.collect.importer:import_paths",
-        do_import,
-        lambda s: (
-            f"{s['files']} sample files: {s['articles_new']} new, {s['articles_updated']} updated articles"
-            + (f", {len(s['errors'])} problems" if s["errors"] else "")
-        ),
-    )
-    run(
-        "prices",
-        "analyzer.market.prices:load_prices",
-        lambda fn: fn(db, source="bundled"),
-        lambda s: (
-            "bundled prices: " + ", ".join(f"{k} {v.get('rows', '?')} days" for k, v in s.get("symbols", {}).items())
-        ),
-    )
-    run("score", "analyzer.nlp.scoring:score_articles", lambda fn: fn(db), _counts_line)
-    run("align", "analyzer.align:align", lambda fn: fn(db), _counts_line)
+    run("import", import_samples)
+    run("prices", lambda: analyzer.load_prices(db, source="bundled"))
+    run("score", lambda: analyzer.score(db))
+    run("align", lambda: analyzer.align(db))
 
-    def do_compare(fn):
-        out = {}
-        for theme in load_themes().themes:
-            out[theme] = fn(db, theme, out_dir=out_dir / theme)
-        return out
+    def compare_all() -> dict[str, CompareSummary]:
+        return {theme: analyzer.compare(db, theme, out_dir=out_dir / theme) for theme in load_themes().themes}
 
-    def compare_line(res: dict) -> str:
-        reports = [str(r.get("report") or r.get("html") or "") for r in res.values() if isinstance(r, dict)]
-        reports = [r for r in reports if r]
-        return f"{len(res)} themes compared; reports under {out_dir}" + (f" (e.g. {reports[0]})" if reports else "")
-
-    run("compare", "analyzer.study:compare", do_compare, compare_line)
+    results = run("compare", compare_all)
+    reports = [r.report for r in results.values() if r.report]
+    echo(f"  reports  {out_dir}" + (f" (e.g. {reports[0]})" if reports else ""))
 
     counts = {
         t: db[t].count for t in ("articles", "claims", "prices", "claim_returns", "daily_theme_index", "study_results")

@@ -14,39 +14,33 @@ import click
 from analyzer import __version__
 from analyzer.errors import AnalyzerError
 
-# command name -> "module:function" under analyzer.cli
+# command name -> "module:function" under analyzer.cli, in workflow order (as --help lists them)
 COMMANDS: dict[str, str] = {
     "fetch": "collect:fetch",
     "import": "collect:import_",
     "score": "claims:score",
-    "extract": "claims:extract",
-    "sentiment": "sentiment:sentiment",
-    "train": "sentiment:train",
-    "eval": "sentiment:eval_",
     "prices": "market:prices",
     "align": "market:align",
     "compare": "market:compare",
     "serve": "browse:serve",
     "demo": "browse:demo",
+    "extract": "claims:extract",
+    "sentiment": "sentiment:sentiment",
+    "train": "sentiment:train",
+    "eval": "sentiment:eval_",
 }
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
             return None
         module, attr = target.split(":")
-        try:
-            mod = importlib.import_module(f"analyzer.cli.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"analyzer.cli.{module}":
-                raise
-            return _not_yet(name)
-        return getattr(mod, attr, None) or _not_yet(name)
+        return getattr(importlib.import_module(f"analyzer.cli.{module}"), attr)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -54,14 +48,6 @@ class LazyGroup(click.Group):
         except AnalyzerError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-
-
-def _not_yet(name: str) -> click.Command:
-    @click.command(name, help="(not available in this build yet)")
-    def cmd():
-        click.echo(f"analyze {name}: not yet available in this build", err=True)
-
-    return cmd
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

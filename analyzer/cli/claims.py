@@ -52,12 +52,7 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
         theme_names=list(theme_names) or None,
         limit=limit,
     )
-    emit_summary(
-        summary,
-        as_json,
-        f"scored {summary['articles']} articles ({summary['skipped']} already scored): "
-        f"{summary['claims']} claims from {summary['candidates']} candidate sentences",
-    )
+    emit_summary(summary, as_json)
 
 
 def _read_input(src: str) -> tuple[str, bytes]:

@@ -29,7 +29,7 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
     """Fetch RSS/Atom feeds and store their articles (deduplicated; re-running adds nothing new)."""
     from analyzer import store
     from analyzer.collect.feedlists import select_feeds
-    from analyzer.collect.fetch import fetch_feeds, summary_line
+    from analyzer.collect.fetch import fetch_feeds
     from analyzer.collect.http import HttpConfig
 
     specs = select_feeds(list(feed_files), list(urls), list(tags))
@@ -44,11 +44,11 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
     }
     summary = fetch_feeds(db, specs, full_text=full_text, progress=is_interactive(), config=config, arguments=args)
     if not as_json:
-        for f in summary["failed"]:
-            click.echo(f"failed: {f['url']}: {f['error']}", err=True)
-    emit_summary(summary, as_json, summary_line(summary))
-    if summary["feeds"] and summary["feeds_failed"] == summary["feeds"]:
-        raise AnalyzerError(f"every feed failed ({summary['feeds']}); see the fetch_errors view")
+        for f in summary.failed:
+            click.echo(f"failed: {f.url}: {f.error}", err=True)
+    emit_summary(summary, as_json)
+    if summary.feeds and summary.feeds_failed == summary.feeds:
+        raise AnalyzerError(f"every feed failed ({summary.feeds}); see the fetch_errors view")
 
 
 @click.command("import")
@@ -59,7 +59,7 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
 def import_(paths, source, db_path, as_json):
     """Import local files: feed XML, HTML pages, plain text, JSONL ({"url","title","published","text"})."""
     from analyzer import store
-    from analyzer.collect.importer import import_paths, summary_line
+    from analyzer.collect.importer import import_paths
 
     db = store.open_db(db_path)
     summary = import_paths(
@@ -69,6 +69,6 @@ def import_(paths, source, db_path, as_json):
         progress=is_interactive(),
         on_error=lambda line: click.echo(f"error: {line}", err=True),
     )
-    emit_summary(summary, as_json, summary_line(summary))
-    if summary["files"] and summary["files_failed"] == summary["files"]:
-        raise AnalyzerError(f"none of the {summary['files']} files could be imported")
+    emit_summary(summary, as_json)
+    if summary.files and summary.files_failed == summary.files:
+        raise AnalyzerError(f"none of the {summary.files} files could be imported")

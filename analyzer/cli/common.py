@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from analyzer.records import Record
 from analyzer.store import DEFAULT_DB
 
 db_option = click.option(
@@ -28,8 +29,9 @@ def is_interactive() -> bool:
     return sys.stderr.isatty()
 
 
-def emit_summary(summary: dict, as_json: bool, line: str) -> None:
+def emit_summary(summary: Record, as_json: bool) -> None:
+    """The command's summary: its JSON with --json, else its one line."""
     if as_json:
-        click.echo(json.dumps(summary, sort_keys=True, default=str))
+        click.echo(json.dumps(summary.as_dict(), sort_keys=True, default=str))
     else:
-        click.echo(line)
+        click.echo(summary.line())  # type: ignore[attr-defined]

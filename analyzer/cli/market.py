@@ -32,14 +32,11 @@ def prices(symbols, start, end, source, db_path, as_json):
     db = store.open_db(db_path)
     summary = load_prices(db, _csv_list(symbols), source=source, start=start, end=end)
     if not as_json:
-        for w in summary["warnings"][:20]:
+        for w in summary.warnings[:20]:
             click.echo(f"warning: {w}", err=True)
-        if len(summary["warnings"]) > 20:
-            click.echo(f"warning: ... and {len(summary['warnings']) - 20} more", err=True)
-    parts = [
-        f"{s} {v['rows']} rows {v['first']}..{v['last']} ({v['inserted']} new)" for s, v in summary["symbols"].items()
-    ]
-    emit_summary(summary, as_json, "prices: " + "; ".join(parts))
+        if len(summary.warnings) > 20:
+            click.echo(f"warning: ... and {len(summary.warnings) - 20} more", err=True)
+    emit_summary(summary, as_json)
 
 
 @click.command("align")
@@ -56,15 +53,11 @@ def prices(symbols, start, end, source, db_path, as_json):
 def align(themes, window, db_path, as_json):
     """Put claims on the exchange calendar: build claim_returns, daily_theme_index, claim_resolution."""
     from analyzer import store
-    from analyzer.align import align as run_align
+    from analyzer.alignment import align as run_align
 
     db = store.open_db(db_path, create=False)
     summary = run_align(db, themes=_csv_list(themes), window=window)
-    line = (
-        f"align: {summary['claims_aligned']} claims aligned, {summary['claim_returns']} returns, "
-        f"{summary['index_rows']} index rows; skipped {summary['claims_skipped']}"
-    )
-    emit_summary(summary, as_json, line)
+    emit_summary(summary, as_json)
 
 
 def _horizons(value: str) -> tuple[int, ...]:
@@ -101,13 +94,10 @@ def _horizons(value: str) -> tuple[int, ...]:
 def compare(theme, horizons, out_dir, seed, signal, db_path, as_json):
     """Narrative vs returns: correlations, lead-lag, HAC regressions, event study, placebo, hit rates."""
     from analyzer import store
-    from analyzer.study import compare as run_compare
+    from analyzer.study.comparison import compare as run_compare
 
     db = store.open_db(db_path, create=False)
     summary = run_compare(db, theme, horizons=_horizons(horizons), out_dir=out_dir, seed=seed, signal=signal)
-    line = f"compare {theme}: n={summary['n_sessions']} sessions, {summary['n_results']} results"
-    if summary.get("report"):
-        line += f"; report {summary['report']}"
-    for note in summary.get("skipped", []):
+    for note in summary.skipped:
         click.echo(f"note: {note}", err=True)
-    emit_summary(summary, as_json, line)
+    emit_summary(summary, as_json)

@@ -75,7 +75,8 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     """Sentence-level sentiment: one JSON line {"id","label","score","probs"} per input line.
 
     score = P(positive) - P(negative), in [-1, 1]."""
-    from analyzer.nlp.model import LABELS, MAX_CHARS, load_model
+    from analyzer.nlp.model import load_model
+    from analyzer.nlp.types import LABELS, MAX_CHARS
 
     name = "standard input" if source == "-" else source
     records = list(_records(_read_input(source), jsonl, name))

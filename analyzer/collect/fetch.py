@@ -16,7 +16,7 @@ import os
 import sqlite3
 import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import partial
 
 import sqlite_utils
@@ -27,12 +27,15 @@ from analyzer.collect.feedlists import FeedSpec, check_url
 from analyzer.collect.http import Fetcher, HttpConfig, Response
 from analyzer.collect.parse import parse_to_rows
 from analyzer.errors import AnalyzerError
+from analyzer.records import FeedFailure, FetchSummary
 
 PAGE_BATCH = 20
 
 
 @dataclass
-class Summary:
+class Counts:
+    """What a fetch run has done so far (mutable while the run goes on); `freeze()` gives the summary."""
+
     feeds: int = 0
     feeds_ok: int = 0
     feeds_not_modified: int = 0
@@ -46,31 +49,16 @@ class Summary:
     full_text_ok: int = 0
     full_text_failed: int = 0
     elapsed_s: float = 0.0
-    failed: list = field(default_factory=list)
+    failed: list[FeedFailure] = field(default_factory=list)
 
     def add(self, c: StoreCounts) -> None:
         self.articles_new += c.new
         self.articles_updated += c.updated
         self.articles_duplicate += c.duplicate
 
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["articles_per_s"] = (
-            round((self.articles_new + self.articles_updated + self.articles_duplicate) / self.elapsed_s, 1)
-            if self.elapsed_s
-            else None
-        )
-        return d
-
-    def line(self) -> str:
-        s = (
-            f"fetch: {self.feeds} feeds ({self.feeds_ok} ok, {self.feeds_not_modified} not modified, "
-            f"{self.feeds_failed} failed), articles {self.articles_new} new, {self.articles_updated} updated, "
-            f"{self.articles_duplicate} duplicate; {self.fetches} requests, {self.errors} errors, {self.elapsed_s:.1f}s"
-        )
-        if self.full_text_ok or self.full_text_failed:
-            s += f"; full text {self.full_text_ok} ok, {self.full_text_failed} not"
-        return s
+    def freeze(self, run_id: int | None = None) -> FetchSummary:
+        counts = {f.name: getattr(self, f.name) for f in fields(self)}
+        return FetchSummary(**{**counts, "failed": tuple(self.failed)}, run_id=run_id)
 
 
 def _as_spec(f) -> FeedSpec:
@@ -157,7 +145,7 @@ def parse_response(feed: dict, resp: Response, now: str) -> dict | None:
 
 
 def write_feed_result(
-    db, feed: dict, resp: Response, parsed: dict | None, now: str, run_id, summary: Summary
+    db, feed: dict, resp: Response, parsed: dict | None, now: str, run_id, summary: Counts
 ) -> list[str]:
     """Write everything about one feed (attempts, validators, articles) in one transaction.
     Returns the ids of new articles."""
@@ -203,7 +191,7 @@ def write_feed_result(
     summary.add(counts)
     if failed:
         summary.feeds_failed += 1
-        summary.failed.append({"url": feed["url"], "error": feed_upd["last_error"]})
+        summary.failed.append(FeedFailure(feed["url"], feed_upd["last_error"]))
     elif resp.not_modified or resp.unchanged:
         summary.feeds_not_modified += 1
     else:
@@ -211,7 +199,7 @@ def write_feed_result(
     return new_ids
 
 
-def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Summary, exc: Exception) -> None:
+def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Counts, exc: Exception) -> None:
     error = f"could not store: {type(exc).__name__}: {exc}"[:500]
     rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
     rows[-1].update(outcome="store_error", error=error)
@@ -221,7 +209,7 @@ def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Summary
     summary.fetches += len(rows)
     summary.errors += 1
     summary.feeds_failed += 1
-    summary.failed.append({"url": feed["url"], "error": error})
+    summary.failed.append(FeedFailure(feed["url"], error))
 
 
 def _parse_pool(workers: int):
@@ -246,7 +234,7 @@ def default_parse_workers(n_feeds: int) -> int:
 
 
 async def _fetch_all(
-    db, feeds: list[dict], config: HttpConfig, run_id, summary: Summary, bar, workers: int
+    db, feeds: list[dict], config: HttpConfig, run_id, summary: Counts, bar, workers: int
 ) -> list[str]:
     new_ids: list[str] = []
     loop = asyncio.get_running_loop()
@@ -307,7 +295,7 @@ async def _fetch_all(
     return new_ids
 
 
-async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, summary: Summary, bar) -> None:
+async def _full_text(db, article_ids: list[str], config: HttpConfig, run_id, summary: Counts, bar) -> None:
     from analyzer.collect.fulltext import extract_page
 
     # Politeness: pages go at most two at a time per host.
@@ -392,12 +380,10 @@ def fetch_feeds(
     config: HttpConfig | None = None,
     arguments: dict | None = None,
     parse_workers: int | None = None,
-) -> dict:
+) -> FetchSummary:
     """Fetch `feeds` (FeedSpec, URL strings or {"url","name","tags"} dicts) into `db`.
 
-    Records a `runs` row (command "fetch"); returns the summary counts as a dict: feeds,
-    feeds_ok, feeds_not_modified, feeds_failed, feeds_bozo, articles_new/updated/duplicate,
-    fetches, errors, full_text_ok/failed, elapsed_s, articles_per_s, failed (url + error).
+    Records a `runs` row (command "fetch") and returns its FetchSummary.
     `parse_workers`: processes for feed parsing (default: the CPU count, up to 4, for 24 or more
     feeds, else parse in-process; env ANALYZE_PARSE_WORKERS).
     """
@@ -406,7 +392,7 @@ def fetch_feeds(
         raise AnalyzerError("no feeds to fetch (the feed list is empty or no feed has the given tag)")
     config = config or HttpConfig.from_env()
     args = arguments if arguments is not None else {"feeds": [s.url for s in specs], "full_text": full_text}
-    summary = Summary(feeds=len(specs))
+    summary = Counts(feeds=len(specs))
     t0 = time.perf_counter()
     with store.record_run(db, "fetch", args, libraries=("httpx", "feedparser", "trafilatura")) as run:
         rows = register_feeds(db, specs)
@@ -447,10 +433,6 @@ def fetch_feeds(
                 if bar is not None:
                     bar.close()
         summary.elapsed_s = round(time.perf_counter() - t0, 3)
-        run.counts = {k: v for k, v in summary.as_dict().items() if k != "failed"}
-    return summary.as_dict()
-
-
-def summary_line(summary: dict) -> str:
-    s = Summary(**{k: v for k, v in summary.items() if k in Summary.__dataclass_fields__})
-    return s.line()
+        result = summary.freeze(run.id)
+        run.counts = {k: v for k, v in result.as_dict().items() if k not in ("failed", "run_id")}
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -17,6 +18,7 @@ from analyzer import store
 from analyzer.collect.articles import StoreCounts, finish_row, html_to_text, parse_timestamp, store_articles
 from analyzer.collect.parse import entries_to_rows, parse_feed
 from analyzer.errors import AnalyzerError
+from analyzer.records import ImportSummary
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -188,15 +190,14 @@ def _expand(paths) -> list[Path]:
 
 def import_paths(
     db: sqlite_utils.Database, paths, *, source: str | None = None, progress: bool = False, on_error=None
-) -> dict:
+) -> ImportSummary:
     """Import files (folders are walked). `source` overrides the articles' source (default
-    "import:<file name>"). Returns counts: files, files_ok, files_failed, articles_new,
-    articles_updated, articles_duplicate, errors (one line each). `on_error(line)` is called for
+    "import:<file name>"). Returns an ImportSummary (errors: one line each). `on_error(line)` is called for
     each problem as it happens."""
     files = _expand(paths if isinstance(paths, (list, tuple)) else [paths])
     if not files:
         raise AnalyzerError("import: no files given")
-    summary = {
+    summary: dict[str, Any] = {
         "files": len(files),
         "files_ok": 0,
         "files_failed": 0,
@@ -253,11 +254,5 @@ def import_paths(
             summary["articles_duplicate"] += counts.duplicate
         summary["elapsed_s"] = round(time.perf_counter() - t0, 3)
         run.counts = {k: (len(v) if k == "errors" else v) for k, v in summary.items()}
-    return summary
-
-
-def summary_line(s: dict) -> str:
-    return (
-        f"import: {s['files']} files ({s['files_ok']} ok, {s['files_failed']} skipped), articles "
-        f"{s['articles_new']} new, {s['articles_updated']} updated, {s['articles_duplicate']} duplicate"
-    )
+        result = ImportSummary(**{**summary, "errors": tuple(summary["errors"])}, run_id=run.id)
+    return result

@@ -16,6 +16,7 @@ from analyzer import store
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
 from analyzer.market.sources import PRICE_FIELDS, RawSeries, fetch
+from analyzer.records import PricesSummary, SymbolLoad
 
 MAX_LISTED = 5  # problems spelled out in one error line
 
@@ -111,11 +112,10 @@ def _parse_day(value, name: str) -> str | None:
         raise AnalyzerError(f"--{name} {value!r}: expected a date YYYY-MM-DD") from None
 
 
-def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=None) -> dict:
+def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=None) -> PricesSummary:
     """Fetch `symbols` from `source`, validate and upsert them into `prices`.
 
-    Returns {"source", "symbols": {SYM: {rows, inserted, updated, first, last, holidays}},
-    "warnings": [str], "run_id"}. Raises AnalyzerError (naming symbol and date) on invalid input.
+    Returns a PricesSummary. Raises AnalyzerError (naming symbol and date) on invalid input.
     """
     if isinstance(symbols, str):
         symbols = list(symbols.split(","))
@@ -141,7 +141,7 @@ def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=No
             prepared.append((series, rows))
         if errors:
             _raise_errors(errors)
-        summary: dict = {"source": source, "symbols": {}, "warnings": [str(w) for w in warnings]}
+        loaded: dict[str, SymbolLoad] = {}
         with store.transaction(db):
             for series, rows in prepared:
                 sym = series.symbol
@@ -158,19 +158,19 @@ def load_prices(db, symbols=None, *, source: str = "bundled", start=None, end=No
                 ]
                 db["prices"].upsert_all(records, pk=("symbol", "date"))
                 inserted = sum(1 for r in rows if r["date"] not in existing)
-                summary["symbols"][sym] = {
-                    "rows": len(rows),
-                    "inserted": inserted,
-                    "updated": len(rows) - inserted,
-                    "first": first,
-                    "last": last,
-                    "holidays": len(series.holidays),
-                    "kind": series.kind,
-                }
+                loaded[sym] = SymbolLoad(
+                    rows=len(rows),
+                    inserted=inserted,
+                    updated=len(rows) - inserted,
+                    first=first,
+                    last=last,
+                    holidays=len(series.holidays),
+                    kind=series.kind,
+                )
         run.counts = {
-            "rows": sum(v["rows"] for v in summary["symbols"].values()),
-            "inserted": sum(v["inserted"] for v in summary["symbols"].values()),
+            "rows": sum(v.rows for v in loaded.values()),
+            "inserted": sum(v.inserted for v in loaded.values()),
             "warnings": len(warnings),
         }
-        summary["run_id"] = run.id
+        summary = PricesSummary(source=source, symbols=loaded, warnings=tuple(str(w) for w in warnings), run_id=run.id)
     return summary

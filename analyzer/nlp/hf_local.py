@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.errors import AnalyzerError
-from analyzer.nlp.model import LABELS, MAX_CHARS, Prediction
+from analyzer.nlp.types import LABELS, MAX_CHARS, Prediction
 
 SYNONYMS = {
     "negative": "negative",

@@ -12,41 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from analyzer.errors import AnalyzerError
+from analyzer.nlp.types import LABELS, MAX_CHARS, Prediction, TextModel
 
-LABELS = ("negative", "neutral", "positive")  # column order of probs everywhere
 ARTIFACT_WEIGHTS = "sentiment.safetensors"
 ARTIFACT_META = "sentiment.json"
-MAX_CHARS = 2000  # a longer text is cut before tokenising; the encoder reads max_length tokens anyway
-
-
-@dataclass
-class Prediction:
-    probs: np.ndarray  # [n, 3], rows sum to 1, order LABELS
-    embeddings: np.ndarray | None  # [n, d] pooled sentence embeddings, same forward pass
-
-    @property
-    def labels(self) -> list[str]:
-        return [LABELS[i] for i in self.probs.argmax(1)] if len(self.probs) else []
-
-    @property
-    def scores(self) -> np.ndarray:
-        """P(positive) - P(negative), in [-1, 1]."""
-        return self.probs[:, 2] - self.probs[:, 0] if len(self.probs) else np.zeros(0)
-
-
-@runtime_checkable
-class TextModel(Protocol):
-    name: str
-    version: str
-
-    def predict(self, texts: list[str], batch_size: int = 64) -> Prediction: ...
 
 
 def default_model_dir() -> Path:
@@ -153,28 +127,37 @@ def apply_deltas(encoder, tensors: dict, lora_scale: float) -> None:
                 params[key[len("delta.") :]].add_(t.float())
 
 
+# Models known by name: "module:attribute" of a class taking no arguments. Looked up by name at
+# load time, so the model modules depend on this one (for the shared types), never the reverse.
+NAMED_MODELS = {"vader": "analyzer.nlp.vader:VaderModel"}
+LOCAL_MODEL = "analyzer.nlp.hf_local:HFLocalModel"  # any other local Hugging Face classifier
+
+
+def _class(target: str):
+    import importlib
+
+    module, attr = target.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def load_model(name_or_path: str | None = None, labels: str | None = None) -> TextModel:
-    """None/"default": the shipped model; "vader": the lexicon baseline; else a local directory
+    """None/"default": the shipped model; a name in NAMED_MODELS ("vader"); else a local directory
     (one of our trained artifacts, or any Hugging Face sequence-classification model)."""
     if name_or_path in (None, "", "default"):
         return EncoderSentimentModel()
-    if name_or_path == "vader":
-        from analyzer.nlp.vader import VaderModel
-
-        return VaderModel()
-    path = Path(name_or_path).expanduser()
-    if not path.is_dir():
+    if name_or_path in NAMED_MODELS:
+        return _class(NAMED_MODELS[name_or_path])()
+    path: Path | None = Path(name_or_path).expanduser()
+    if path is None or not path.is_dir():
         path = _from_hf_cache(name_or_path)
     if path is None:
         raise AnalyzerError(
-            f"--model {name_or_path}: not 'default', 'vader', a local model directory "
-            "or a model in the local Hugging Face cache"
+            f"--model {name_or_path}: not 'default', {', '.join(repr(n) for n in NAMED_MODELS)}, a local model "
+            "directory or a model in the local Hugging Face cache"
         )
     if is_encoder_artifact(path):
         return EncoderSentimentModel(path)
-    from analyzer.nlp.hf_local import HFLocalModel
-
-    return HFLocalModel(path, labels=labels)
+    return _class(LOCAL_MODEL)(path, labels=labels)
 
 
 def _from_hf_cache(name: str) -> Path | None:

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from analyzer import store
+from analyzer.records import ScoreSummary
 
 
 def article_text(row: dict) -> str:
@@ -37,11 +38,10 @@ def score_articles(
     theme_names: list[str] | None = None,
     limit: int | None = None,
     extractor=None,
-) -> dict:
+) -> ScoreSummary:
     """Score articles not yet scored with the current model + theme versions (all with rescore).
 
-    Returns a summary: articles, skipped, sentences, candidates, claims, chunks, model_version,
-    theme_version. The run is recorded in `runs`."""
+    The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
     ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
@@ -56,7 +56,8 @@ def score_articles(
         summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit)
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
         run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
-    return summary
+        result = ScoreSummary(**summary, run_id=run.id)
+    return result
 
 
 def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.nlp.model import Prediction
+from analyzer.nlp.types import Prediction
 
 
 class VaderModel:

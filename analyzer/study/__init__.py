@@ -1,12 +1,6 @@
-"""The narrative-vs-returns study: `compare(db, theme, ...)` (see analyzer.study.comparison)."""
+"""The narrative-vs-returns study.
 
-from __future__ import annotations
-
-
-def compare(db, theme, *, horizons=(1, 5, 20), out_dir=None, seed=0, **kwargs) -> dict:
-    from analyzer.study.comparison import compare as _compare
-
-    return _compare(db, theme, horizons=horizons, out_dir=out_dir, seed=seed, **kwargs)
-
-
-__all__ = ["compare"]
+comparison   compare(db, theme, ...): the statistics of one theme, stored in study_results
+stats        correlations, lead-lag, HAC regressions, event study, hit rates
+report       the PNG figures and the self-contained HTML report
+"""

@@ -1,6 +1,6 @@
 """`compare`: the theme index against its targets' returns, with a placebo beside every result.
 
-Reads `daily_theme_index` and `claim_resolution` (built by `analyzer.align.align`) and the
+Reads `daily_theme_index` and `claim_resolution` (built by `analyzer.alignment.align`) and the
 stored prices; writes `study_results` (the theme's previous rows are replaced), one PNG per
 figure and one self-contained HTML report when `out_dir` is given.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from analyzer import store
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar, returns
+from analyzer.records import CompareSummary
 from analyzer.study import stats
 from analyzer.themes import load_themes
 
@@ -23,7 +24,7 @@ SIGNALS = ("index_value", "index_z", "mean_sentiment", "mean_stance")
 
 def compare(
     db, theme: str, *, horizons=(1, 5, 20), out_dir=None, seed: int = 0, signal: str = "index_value", n_boot: int = 400
-) -> dict:
+) -> CompareSummary:
     """Run the study for one theme; returns a summary with the results and the files written."""
     theme_def = load_themes().get(theme)  # unknown theme: AnalyzerError naming the known ones
     if signal not in SIGNALS:
@@ -53,8 +54,18 @@ def compare(
             "results": summary["n_results"],
             "figures": len(summary["figures"]),
         }
-        summary["run_id"] = run.id
-    return summary
+        summary.pop("n_results")
+        result = CompareSummary(
+            **{
+                **summary,
+                "horizons": tuple(summary["horizons"]),
+                "skipped": tuple(summary["skipped"]),
+                "results": tuple(summary["results"]),
+                "figures": tuple(summary["figures"]),
+            },
+            run_id=run.id,
+        )
+    return result
 
 
 def _index_frame(db, theme: str, signal: str):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.errors import AnalyzerError
-from analyzer.nlp.model import LABELS, TextModel
+from analyzer.nlp.types import LABELS, TextModel
 
 
 @dataclass

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from analyzer.errors import AnalyzerError
-from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS, LABELS
+from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
+from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
 
 VERSION = "minilm-sent-1.0"

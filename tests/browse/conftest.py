@@ -28,7 +28,6 @@ def demo(tmp_path_factory):
     path = tmp / "demo.db"
     lines: list[str] = []
     report = build_demo(path, echo=lines.append)  # reports in the default place, which serve mounts
-    assert not report["not_available"], f"demo stages missing from this build: {report['not_available']}"
     report["lines"] = lines
     report["path"] = path
     return report

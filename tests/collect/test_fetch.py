@@ -19,8 +19,8 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
             "/shared/" + f.name, body=f.read_bytes(), content_type=content_type_for(f.name), validators=True
         )
     s1 = fetch_feeds(db, list(urls.values()), config=http_config())
-    assert s1["feeds"] == len(urls)
-    assert s1["articles_new"] > 500
+    assert s1.feeds == len(urls)
+    assert s1.articles_new > 500
 
     # Every entry feedparser finds with an id or link is stored, exactly once.
     n_checked = 0
@@ -37,7 +37,7 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
                 n_checked += 1
     assert n_checked > 400
     total = db.execute("select count(*) from articles").fetchone()[0]
-    assert total == s1["articles_new"]
+    assert total == s1.articles_new
     # Articles carry normalised fields.
     row = db.execute(
         "select published_at, published_raw, timestamp_source from articles where guid is not null "
@@ -59,14 +59,14 @@ def test_saved_real_feeds_stored_once_and_second_run_gets_304(server, shared_fee
         ).fetchone()[0]
         == 3
     )
-    assert s1["feeds_failed"] >= len(not_feeds)
+    assert s1.feeds_failed >= len(not_feeds)
 
     s2 = fetch_feeds(db, list(urls.values()), config=http_config())
-    assert s2["articles_new"] == 0 and s2["articles_updated"] == 0
+    assert s2.articles_new == 0 and s2.articles_updated == 0
     assert db.execute("select count(*) from articles").fetchone()[0] == total
-    assert s2["feeds_not_modified"] == s1["feeds_ok"]
+    assert s2.feeds_not_modified == s1.feeds_ok
     cond = [r for r in server.requests[len(urls) :] if r["headers"].get("If-None-Match")]
-    assert len(cond) == s1["feeds_ok"]
+    assert len(cond) == s1.feeds_ok
 
 
 def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
@@ -125,8 +125,8 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
     assert stored("malformed") >= 1  # what the broken document still yields is kept
     title = db.execute("select title from articles where guid = 'cs-1'").fetchone()[0]
     assert title == "Caf\u00e9 stocks soar"
-    assert s["feeds_failed"] == 5  # slow, missing, loop, huge, bomb
-    failed_urls = {f["url"] for f in s["failed"]}
+    assert s.feeds_failed == 5  # slow, missing, loop, huge, bomb
+    failed_urls = {f.url for f in s.failed}
     assert failed_urls == {u["slow"], u["missing"], u["loop"], u["huge"], u["bomb"]}
     # Every failure is in the fetch_errors view with its reason.
     errs = {r[0]: r[1] for r in db.execute("select url, error from fetch_errors where outcome != 'bozo'")}
@@ -135,11 +135,11 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
 
     before = db.execute("select count(*) from articles").fetchone()[0]
     s2 = fetch_feeds(db, [u["good"], u["etag"], u["gzip"]], config=http_config())
-    assert s2["articles_new"] == 0 and s2["feeds_not_modified"] == 3 and s2["errors"] == 0
+    assert s2.articles_new == 0 and s2.feeds_not_modified == 3 and s2.errors == 0
     assert outcomes(db, u["etag"]) == ["ok", "not_modified"]
     # Without validators the body comes again, but an identical one is not parsed again.
     assert outcomes(db, u["good"]) == ["ok", "unchanged"]
-    assert s2["articles_duplicate"] == 0
+    assert s2.articles_duplicate == 0
     assert server.hits("/etag")[1]["headers"].get("If-None-Match")
     assert db.execute("select count(*) from articles").fetchone()[0] == before
 
@@ -156,7 +156,7 @@ def test_changed_entries_are_updated_in_place_and_tracking_params_dropped(server
     items.append({"title": "A new one", "guid": "upd-new", "link": "http://example.test/new#comments"})
     server.add("/feed", body=rss(items))
     s = fetch_feeds(db, [url], config=http_config())
-    assert (s["articles_new"], s["articles_updated"], s["articles_duplicate"]) == (1, 1, 2)
+    assert (s.articles_new, s.articles_updated, s.articles_duplicate) == (1, 1, 2)
     assert db.execute("select title from articles where guid = 'upd-1'").fetchone()[0] == "Corrected: small caps slump"
     assert dict(db.execute("select guid, first_seen_at from articles where guid != 'upd-new'").fetchall()) == first
     assert (
@@ -207,7 +207,7 @@ def test_full_text_pages_ok_paywalled_and_failed(server, db):
     assert ok[1:] == ("2024-07-11T18:05:00Z", "2024-07-11T14:05:00-04:00", "page")
     assert db.execute("select full_text_error from articles where guid='ft-404'").fetchone()[0] == "HTTP 404"
     assert db.execute("select count(*) from fetches where kind = 'page'").fetchone()[0] == 4
-    assert s["full_text_ok"] == 1 and s["full_text_failed"] == 3
+    assert s.full_text_ok == 1 and s.full_text_failed == 3
     # A second run fetches no page again.
     fetch_feeds(db, [url], full_text=True, config=http_config())
     assert len(server.hits("/a/ok")) == 1

@@ -58,9 +58,9 @@ def test_each_file_kind_imports_and_reimport_adds_nothing(tmp_path, db):
         + "\n"
     )
     s = import_paths(db, [tmp_path])
-    assert (s["files"], s["files_ok"], s["files_failed"]) == (4, 4, 0)
-    assert s["articles_new"] == 4 + 1 + 1 + 2
-    assert len(s["errors"]) == 1 and "items.jsonl:2: not valid JSON" in s["errors"][0]
+    assert (s.files, s.files_ok, s.files_failed) == (4, 4, 0)
+    assert s.articles_new == 4 + 1 + 1 + 2
+    assert len(s.errors) == 1 and "items.jsonl:2: not valid JSON" in s.errors[0]
 
     a = db.execute(
         "select canonical_url, published_at, published_raw, timestamp_source, source, content "
@@ -85,7 +85,7 @@ def test_each_file_kind_imports_and_reimport_adds_nothing(tmp_path, db):
     assert t[0] == "Fed seen cutting in September" and "two cuts" in t[1] and t[2] == "fetched"
 
     again = import_paths(db, [tmp_path])
-    assert again["articles_new"] == 0 and again["articles_updated"] == 0 and again["articles_duplicate"] == 8
+    assert again.articles_new == 0 and again.articles_updated == 0 and again.articles_duplicate == 8
     assert db.execute("select count(*) from articles").fetchone()[0] == 8
     assert [r[0] for r in db.execute("select status from runs where command = 'import'")] == ["ok", "ok"]
 
@@ -140,7 +140,7 @@ def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
         + "\n"
     )
     s = import_paths(db, [tmp_path / "export.jsonl"], source="sample")
-    assert (s["articles_new"], s["articles_duplicate"]) == (1, 1)
+    assert (s.articles_new, s.articles_duplicate) == (1, 1)
     assert db.execute("select count(*) from articles").fetchone()[0] == 3
     assert db.execute("select source from articles where title = 'New'").fetchone()[0] == "sample"
     # The duplicate from another source leaves the fetched article as it was.

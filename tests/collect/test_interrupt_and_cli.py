@@ -116,8 +116,8 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
     db = store.open_db(db_path)
     s = fetch_feeds(db, urls, config=http_config())
     assert db.execute("select count(*) from articles").fetchone()[0] == n_feeds * n_items
-    assert s["articles_new"] == n_feeds * n_items - len(with_validators) * n_items
-    assert s["feeds_not_modified"] == len(with_validators) and s["feeds_failed"] == 0
+    assert s.articles_new == n_feeds * n_items - len(with_validators) * n_items
+    assert s.feeds_not_modified == len(with_validators) and s.feeds_failed == 0
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer import store
-from analyzer.align import align, claim_weight
+from analyzer.alignment import align, claim_weight
 from analyzer.cli import main
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
@@ -128,7 +128,7 @@ def test_forward_and_contemporaneous_returns_of_one_claim(priced_db, claims_adde
         ],
     )
     summary = align(priced_db, themes=["short_squeeze"])
-    assert summary["claims_aligned"] == 1 and summary["claim_returns"] == 4
+    assert summary.claims_aligned == 1 and summary.claim_returns == 4
     rows = {
         h: (s, e, r, k)
         for h, s, e, r, k in priced_db.execute(
@@ -223,7 +223,7 @@ def test_missing_target_series_is_a_clear_error(db, claims_adder):
     claims_adder(db, [{"published_at": "2024-07-09T14:00:00Z", "theme": "small_cap_rotation", "stance": 1}])
     with pytest.raises(AnalyzerError, match="missing price series QQQ"):
         align(db)
-    assert align(db, themes=["short_squeeze"])["claims_aligned"] == 0  # other themes still align
+    assert align(db, themes=["short_squeeze"]).claims_aligned == 0  # other themes still align
 
 
 def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
@@ -247,6 +247,6 @@ def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_
         ],
     )
     summary = align(priced_db)
-    assert summary["claims_aligned"] == 1
-    assert summary["skipped"] == {"no_published_at": 1, "bad_published_at": 1, "outside_calendar": 1}
+    assert summary.claims_aligned == 1
+    assert summary.skipped == {"no_published_at": 1, "bad_published_at": 1, "outside_calendar": 1}
     assert {r[0] for r in priced_db.execute("select distinct claim_id from claim_returns")} == {"a0:0:short_squeeze"}

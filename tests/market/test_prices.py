@@ -37,13 +37,13 @@ def count(db, symbol=None):
 
 def test_bundled_sample_loads_all_four_series(db):
     summary = load_prices(db, source="bundled")
-    assert set(summary["symbols"]) == {"IWM", "SPY", "QQQ", "DGS2"}
+    assert set(summary.symbols) == {"IWM", "SPY", "QQQ", "DGS2"}
     for sym in ("IWM", "SPY", "QQQ"):
-        s = summary["symbols"][sym]
-        assert (s["first"], s["last"], s["rows"]) == ("2023-01-03", "2024-12-31", 502)
-    dgs2 = summary["symbols"]["DGS2"]
-    assert dgs2["kind"] == "level" and dgs2["holidays"] > 15  # FRED's empty values are holidays
-    assert summary["warnings"] == []  # the real sample has no gaps against XNYS
+        s = summary.symbols[sym]
+        assert (s.first, s.last, s.rows) == ("2023-01-03", "2024-12-31", 502)
+    dgs2 = summary.symbols["DGS2"]
+    assert dgs2.kind == "level" and dgs2.holidays > 15  # FRED's empty values are holidays
+    assert summary.warnings == ()  # the real sample has no gaps against XNYS
     row = db.execute("select close, adj_close, source from prices where symbol='IWM' and date='2024-07-16'").fetchone()
     assert row[0] == pytest.approx(224.60, abs=0.01) and row[2] == "bundled"
     assert db.execute("select status from runs where command='prices'").fetchone()[0] == "ok"
@@ -94,7 +94,7 @@ def test_unsorted_gaps_and_exact_duplicates_are_warnings_with_symbol_and_date(db
         + bar("2024-01-08", 13)
     )
     summary = load_prices(db, ["ABC"], source=f"csv:{write(tmp_path, 'abc.csv', text)}")
-    w = summary["warnings"]
+    w = summary.warnings
     assert any(x.startswith("ABC 2024-01-02: unsorted input") for x in w), w
     assert any(x.startswith("ABC 2024-01-04: duplicate date (identical") for x in w), w
     assert any(x.startswith("ABC 2024-01-05: gap") for x in w), w
@@ -106,8 +106,8 @@ def test_unsorted_gaps_and_exact_duplicates_are_warnings_with_symbol_and_date(db
 def test_fred_series_empty_values_are_holidays_missing_weekdays_are_gaps(db, tmp_path):
     text = "observation_date,DGS9\n2024-01-01,\n2024-01-02,4.33\n2024-01-03,4.33\n2024-01-05,4.39\n2024-01-08,.\n2024-01-09,-0.1\n"
     summary = load_prices(db, source=f"csv:{write(tmp_path, 'DGS9.csv', text)}")
-    assert summary["symbols"]["DGS9"]["rows"] == 4  # a negative yield is a valid level
-    assert summary["warnings"] == ["DGS9 2024-01-04: gap: weekday missing from the series"]
+    assert summary.symbols["DGS9"].rows == 4  # a negative yield is a valid level
+    assert summary.warnings == ("DGS9 2024-01-04: gap: weekday missing from the series",)
     assert db.execute("select open, close from prices where symbol='DGS9' and date='2024-01-05'").fetchone() == (
         None,
         4.39,
@@ -118,14 +118,14 @@ def test_reload_upserts_and_keeps_what_was_stored(db):
     load_prices(db, source="bundled")
     total = count(db)
     again = load_prices(db, ["IWM"], source="bundled", start="2024-07-01", end="2024-07-31")
-    assert again["symbols"]["IWM"]["inserted"] == 0 and again["symbols"]["IWM"]["updated"] == 22
+    assert again.symbols["IWM"].inserted == 0 and again.symbols["IWM"].updated == 22
     assert count(db) == total
 
 
 def test_csv_import_of_the_real_shared_files(db, shared_prices):
     summary = load_prices(db, ["IWM", "SPY", "QQQ", "DGS2"], source=f"csv:{shared_prices}", start="2020-01-01")
-    assert all(v["rows"] > 1400 for v in summary["symbols"].values())
-    assert summary["warnings"] == []
+    assert all(v.rows > 1400 for v in summary.symbols.values())
+    assert summary.warnings == ()
     closes = dict(
         db.execute(
             "select date, close from prices where symbol='IWM' and date between '2024-07-08' and '2024-07-19'"
@@ -202,7 +202,7 @@ def test_stooq_csv_is_parsed_from_a_real_local_server(db, monkeypatch):
     finally:
         server.shutdown()
     assert "s=iwm.us" in seen[0]
-    assert summary["symbols"]["IWM"]["rows"] == 2
+    assert summary.symbols["IWM"].rows == 2
     # no Adj Close column: the close stands in for it
     assert db.execute("select adj_close, source from prices where date='2024-07-10'").fetchone() == (203.37, "stooq")
 

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from analyzer.align import align
+from analyzer.alignment import align
 from analyzer.cli import main
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
 from analyzer.market.prices import load_prices
-from analyzer.study import compare, stats
+from analyzer.study import stats
+from analyzer.study.comparison import compare
 
 BETA = 0.005  # planted: the IWM-SPY daily spread return = BETA x index two sessions earlier + noise
 LAG = 2
@@ -74,7 +75,7 @@ def planted_db(db, tmp_path, claims_adder):
 def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_db, tmp_path):
     out = tmp_path / "report"
     summary = compare(planted_db, "small_cap_rotation", horizons=(1, 5, 20), out_dir=out, seed=0)
-    t = summary["targets"]["IWM-SPY"]
+    t = summary.targets["IWM-SPY"]
     assert t["peak_lag"]["value"] == LAG
     assert t["beta_at_peak"]["value"] == pytest.approx(BETA, rel=0.25)
     assert t["beta_at_peak"]["p_value"] < 0.001
@@ -83,7 +84,7 @@ def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_d
     assert abs(t["beta_h1"]["value"]) < BETA / 3
     # placebo (index shuffled across sessions): neither the lag nor the beta. One shuffle may put
     # its (noise) peak anywhere, lag 2 included, so compare the strength at the planted lag.
-    corr = {r["horizon"]: r for r in summary["results"] if r["statistic"] == "corr" and r["target"] == "IWM-SPY"}
+    corr = {r["horizon"]: r for r in summary.results if r["statistic"] == "corr" and r["target"] == "IWM-SPY"}
     assert corr[LAG]["value"] > 0.25 and corr[LAG]["p_value"] < 1e-6
     assert abs(corr[LAG]["placebo_value"]) < corr[LAG]["value"] / 3
     assert corr[LAG]["placebo_p_value"] > 0.01
@@ -98,19 +99,19 @@ def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_d
     assert all(r[2] is not None for r in rows)
     assert json.loads(rows[0][3])["seed"] == 0
     # files: a PNG per figure, one self-contained HTML report with the images inlined
-    assert summary["report"] and all(p.endswith(".png") for p in summary["figures"])
-    assert len(summary["figures"]) == 8  # 4 figures x 2 targets
+    assert summary.report and all(p.endswith(".png") for p in summary.figures)
+    assert len(summary.figures) == 8  # 4 figures x 2 targets
     html = (out / "small_cap_rotation_report.html").read_text()
     assert html.count("data:image/png;base64,") == 8 and "src='http" not in html
     # top-decile index days are followed by a stronger spread than bottom-decile ones
     car = [
         r
-        for r in summary["results"]
+        for r in summary.results
         if r["statistic"] == "car_top_minus_bottom" and r["target"] == "IWM-SPY" and r["horizon"] == 5
     ]
     assert car and car[0]["value"] > 0 and car[0]["n"] >= 100
     # hit rates of forward claims by speaker (3 synthetic speakers) are in the summary and the view
-    assert {r["name"] for r in summary["hit_rates"]["by_speaker"]} == {"speaker0", "speaker1", "speaker2"}
+    assert {r["name"] for r in summary.hit_rates["by_speaker"]} == {"speaker0", "speaker1", "speaker2"}
     assert planted_db.execute("select count(*) from hit_rates where grouping = 'speaker'").fetchone()[0] == 3 * 2 * 3
 
 
@@ -118,11 +119,11 @@ def test_compare_is_deterministic_given_a_seed(planted_db, tmp_path):
     a = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "a", seed=3, n_boot=100)
     b = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "b", seed=3, n_boot=100)
     strip = lambda rows: [dict(r.items()) for r in rows]  # noqa: E731
-    assert strip(a["results"]) == strip(b["results"])
+    assert strip(a.results) == strip(b.results)
     digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
-    assert [digest(p) for p in a["figures"]] == [digest(p) for p in b["figures"]]
+    assert [digest(p) for p in a.figures] == [digest(p) for p in b.figures]
     c = compare(planted_db, "small_cap_rotation", horizons=(1, 5), seed=4, n_boot=100)
-    assert [r["placebo_value"] for r in c["results"]] != [r["placebo_value"] for r in a["results"]]
+    assert [r["placebo_value"] for r in c.results] != [r["placebo_value"] for r in a.results]
     # study_results holds the latest run of the theme, not an ever-growing pile
     runs = planted_db.execute(
         "select count(distinct run_id) from study_results where theme='small_cap_rotation'"
@@ -160,14 +161,14 @@ def test_small_corpus_degrades_gracefully(priced_db, claims_adder, tmp_path):
     )
     align(priced_db)
     summary = compare(priced_db, "rate_cuts", out_dir=tmp_path / "small")
-    assert summary["n_claim_sessions"] == 3 and summary["n_claims"] == 3
-    assert any("too little data" in s for s in summary["skipped"])
-    assert not [r for r in summary["results"] if r["analysis"] != "resolution"]
-    assert {(r["horizon"], r["n"]) for r in summary["results"]} == {(1, 3), (5, 3), (20, 3)}
+    assert summary.n_claim_sessions == 3 and summary.n_claims == 3
+    assert any("too little data" in s for s in summary.skipped)
+    assert not [r for r in summary.results if r["analysis"] != "resolution"]
+    assert {(r["horizon"], r["n"]) for r in summary.results} == {(1, 3), (5, 3), (20, 3)}
     assert (tmp_path / "small" / "rate_cuts_report.html").exists()
     # a theme with no claims at all: a summary with n = 0, no crash
     empty = compare(priced_db, "short_squeeze", out_dir=tmp_path / "empty")
-    assert empty["n_sessions"] == 0 and empty["results"] == [] and empty["report"]
+    assert empty.n_sessions == 0 and empty.results == () and empty.report
 
 
 def test_unknown_theme_and_cli(planted_db, tmp_path):
@@ -221,8 +222,8 @@ def test_a_few_dozen_claims_give_short_horizon_stats_and_skip_unreliable_hac(pri
     )
     align(priced_db)
     summary = compare(priced_db, "short_squeeze", n_boot=50)
-    assert summary["n_claim_sessions"] == 20
-    betas = {r["horizon"]: r for r in summary["results"] if r["statistic"] == "beta"}
+    assert summary.n_claim_sessions == 20
+    betas = {r["horizon"]: r for r in summary.results if r["statistic"] == "beta"}
     assert set(betas) == {1} and betas[1]["n"] == 20  # 20 sessions: too few for 5 or 20 Newey-West lags
-    assert any("OLS at horizon 20 skipped" in s for s in summary["skipped"])
-    assert {r["horizon"] for r in summary["results"] if r["statistic"] == "pearson_r"} == {1, 5, 20}
+    assert any("OLS at horizon 20 skipped" in s for s in summary.skipped)
+    assert {r["horizon"] for r in summary.results if r["statistic"] == "pearson_r"} == {1, 5, 20}

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from analyzer.nlp.model import LABELS
+from analyzer.nlp.types import LABELS
 
 PLAIN = (
     "Quarterly profit more than doubled and the company raised its guidance.\n"

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from analyzer.nlp.model import LABELS, Prediction, TextModel
+from analyzer.nlp.types import LABELS, Prediction, TextModel
 
 CLEAR = [
     ("Quarterly profit more than doubled and the company raised its full-year guidance.", "positive"),

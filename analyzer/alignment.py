@@ -22,6 +22,7 @@ from datetime import timedelta
 from analyzer import store
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar, returns
+from analyzer.records import AlignSummary
 from analyzer.themes import load_themes
 
 HORIZONS = (1, 5, 20)
@@ -40,7 +41,7 @@ def _min_periods(window: int) -> int:
     return max(5, window // 4)
 
 
-def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> dict:
+def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSummary:
     """Align claims (all themes, or `themes`) with their targets' returns; see the module doc."""
     theme_set = load_themes()
     if isinstance(themes, str):
@@ -51,9 +52,9 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> dict:
         raise AnalyzerError(f"window {window}: needs at least 5 sessions")
     args = {"themes": names, "window": window, "horizons": list(horizons)}
     with store.record_run(db, "align", args, libraries=("exchange_calendars",)) as run:
-        summary = _align(db, theme_set, names, window, horizons)
-        run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
-        summary["run_id"] = run.id
+        counts = _align(db, theme_set, names, window, horizons)
+        run.counts = {k: v for k, v in counts.items() if isinstance(v, int)}
+        summary = AlignSummary(**{**counts, "themes": tuple(names)}, run_id=run.id)
     return summary
 
 
