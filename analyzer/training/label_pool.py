@@ -127,11 +127,30 @@ def sample_items(source: str, rng: random.Random) -> list[tuple[str, realtext.Un
     return out
 
 
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def dedupe(chosen: list[tuple[str, realtext.Unit]]) -> list[tuple[str, realtext.Unit]]:
+    """One copy per unit, and no training sentence that repeats a blind one word for word
+    (wraps repeat template lines, sources repeat headlines): the blind copy is kept."""
+    blind = {_norm(u.text) for split, u in chosen if split == "blind"}
+    keep, seen = set(), set()
+    for n in sorted(range(len(chosen)), key=lambda n: chosen[n][0] != "blind"):  # blind copies first
+        split, u = chosen[n]
+        if u.id in seen or (split == "train" and _norm(u.text) in blind):
+            continue
+        seen.add(u.id)
+        keep.add(n)
+    return [su for n, su in enumerate(chosen) if n in keep]
+
+
 def build(out_dir: Path) -> list[dict]:
     rng = random.Random(SEED)
     chosen = sample_wraps(rng)
     for source in PLAN:
         chosen += sample_items(source, rng)
+    chosen = dedupe(chosen)
     out_dir.mkdir(parents=True, exist_ok=True)
     refs = []
     with (out_dir / "pool.jsonl").open("w", encoding="utf-8") as fh:
