@@ -3,10 +3,15 @@
 Nothing under `analyzer.nlp` (inference) imports from here; training reads labelled data from
 ../shared/data (resolved at run time, never copied) and writes artifacts into models/.
 
-    sentiment_data   the labelled sentiment sets and their dev splits
-    sentiment        fine-tunes the shipped sentiment model
-    evaluate         accuracy / macro-F1 of sentiment models
-    stance_data      the labelled stance set (own writing + references into saved feeds)
-    stance_build     rebuilds that set from its sources (models/stance/src)
-    stance           trains and evaluates the stance and theme heads
+    lora               low-rank adapters on the MiniLM encoder (both trainers use them)
+    sentiment_data     the labelled sentiment sets and their dev splits
+    sentiment          fine-tunes the shipped sentiment model
+    evaluate           accuracy / macro-F1 of sentiment models
+    realtext           real market text (../shared/data/news) cut into labelling units, by reference
+    label_pool         draws the real units to label and freezes their blind split
+    claims_data        the claim model's labelled sentences: real, written, project
+    claims             trains and evaluates the claim model
+    project_data       the project set (own writing + references into saved feeds)
+    project_build      rebuilds the project set from its sources (models/claims/labels/project_src)
+    project_templates  template sentences of the project set
 """

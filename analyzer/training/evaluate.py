@@ -35,11 +35,12 @@ def read_labelled_csv(path: str | Path) -> tuple[list[str], list[str]]:
     try:
         with path.open(newline="", encoding="utf-8", errors="replace") as fh:
             reader = csv.DictReader(fh)
-            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+            names = list(reader.fieldnames or [])
+            fields = [f.strip().lower() for f in names]
             if "text" not in fields or "label" not in fields:
-                raise AnalyzerError(f"{path}: needs a header with columns text,label (found {reader.fieldnames})")
-            tk = reader.fieldnames[fields.index("text")]
-            lk = reader.fieldnames[fields.index("label")]
+                raise AnalyzerError(f"{path}: needs a header with columns text,label (found {names})")
+            tk = names[fields.index("text")]
+            lk = names[fields.index("label")]
             texts, labels = [], []
             for n, row in enumerate(reader, start=2):
                 lab = (row.get(lk) or "").strip().lower()
@@ -104,6 +105,7 @@ def write_dev_metrics(model_dir) -> str:
 
     model = EncoderSentimentModel(Path(model_dir))
     results = evaluate_dev_sets([model])
-    data = {k: v[0].as_dict() for k, v in results.items()}
+    # the artifact is named by its version, not by the folder it happened to be trained in
+    data = {k: {**v[0].as_dict(), "model": "sentiment artifact"} for k, v in results.items()}
     (Path(model_dir) / "dev_metrics.json").write_text(json.dumps(data, indent=2) + "\n")
     return "\n\n".join(format_results(v, title=f"== dev: {k}") for k, v in results.items())

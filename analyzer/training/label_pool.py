@@ -74,7 +74,7 @@ def _kind(text: str) -> str:
 
 def sample_wraps(rng: random.Random) -> list[tuple[str, realtext.Unit]]:
     arts = sorted(realtext.items("wrap2022"), key=lambda it: (it["date"], it["key"]))
-    out = []
+    out: list[tuple[str, realtext.Unit]] = []
     for n, it in enumerate(arts):
         split = "blind" if n % WRAP_BLIND_EVERY == 3 else "train"
         us = realtext.item_units("wrap2022", it)
@@ -106,18 +106,18 @@ def sample_items(source: str, rng: random.Random) -> list[tuple[str, realtext.Un
         years: dict[str, list[dict]] = defaultdict(list)
         for it in pool:
             years[it["date"][:4]].append(it)
-        for y in years.values():
-            rng.shuffle(y)
+        for items_of_year in years.values():
+            rng.shuffle(items_of_year)
         order = sorted(years)
         while n > 0 and any(years.values()):
-            for y in order:
-                if years[y] and n > 0:
-                    picked.append(years[y].pop())
+            for year in order:
+                if years[year] and n > 0:
+                    picked.append(years[year].pop())
                     n -= 1
     rng.shuffle(picked)
     rng.shuffle(thin)
     n_thin_blind = round(len(thin) * THIN_BLIND)
-    out = []
+    out: list[tuple[str, realtext.Unit]] = []
     for i, it in enumerate(picked):
         split = "blind" if i < n_blind else "train"
         out.extend((split, u) for u in realtext.item_units(source, it))
@@ -163,18 +163,73 @@ def build(out_dir: Path) -> list[dict]:
     return refs
 
 
+# Round 2, drawn after round 1's blind split was frozen and a first model had been trained (its
+# real dev stance accuracy showed too few real stance examples): no item of the blind split, every
+# unlabelled sentence of the training wrap articles, and items the themes' wider net catches.
+ROUND2 = {"rss2023": 520, "sp500": 200, "reuters": 160}
+
+
+def build_round2(out_dir: Path, existing: list[dict]) -> list[dict]:
+    import yaml
+
+    from analyzer.paths import MODELS_DIR
+
+    rng = random.Random(SEED + 2)
+    spec = yaml.safe_load((MODELS_DIR / "themes.yml").read_text())
+    nets = [re.compile(rx, re.I) for th in spec["themes"].values() for rx in th.get("recall") or []]
+    blind_items = {(r["source"], r["key"]) for r in existing if r["split"] == "blind"}
+    labelled = {r["id"] for r in existing}
+    seen_items = {(r["source"], r["key"]) for r in existing}
+    chosen: list[realtext.Unit] = []
+    for it in realtext.items("wrap2022"):
+        if ("wrap2022", it["key"]) in blind_items:
+            continue
+        chosen += [u for u in realtext.item_units("wrap2022", it) if u.id not in labelled]
+    for source, n in ROUND2.items():
+        pool = [
+            it
+            for it in realtext.items(source)
+            if (source, it["key"]) not in seen_items
+            and any(rx.search(" ".join(v for v in it["fields"].values() if v)) for rx in nets)
+        ]
+        rng.shuffle(pool)
+        for it in pool[:n]:
+            chosen += realtext.item_units(source, it)
+    blind_texts = {_norm(r["text"]) for r in existing if r["split"] == "blind" and "text" in r}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    refs = []
+    with (out_dir / "pool_round2.jsonl").open("w", encoding="utf-8") as fh:
+        for u in chosen:
+            if _norm(u.text) in blind_texts:
+                continue
+            row = {**u.ref(), "split": "train"}
+            refs.append(row)
+            fh.write(
+                json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n"
+            )
+    return refs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.training.label_pool", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path, help="folder for pool.jsonl (outside the repository)")
+    ap.add_argument("--round", type=int, default=1, choices=(1, 2), help="2: the second draw (needs round 1's units)")
     args = ap.parse_args(argv)
     missing = [s for s in realtext.SOURCES if not realtext.available(s)]
     if missing:
         sys.exit(f"absent under {realtext.news_dir()}: {', '.join(missing)}")
-    refs = build(args.out)
+    if args.round == 2:
+        units_file = Path(__file__).resolve().parents[2] / "models" / "claims" / "labels" / "real_units.jsonl"
+        existing = [json.loads(line) for line in units_file.read_text().splitlines() if line.strip()]
+        resolved, _ = realtext.resolve(existing)
+        existing = [{**r, "text": u.text} if u else r for r, u in zip(existing, resolved)]
+        refs = build_round2(args.out, existing)
+    else:
+        refs = build(args.out)
     c = Counter((r["source"], r["split"]) for r in refs)
     for k in sorted(c):
         print(f"{k[0]:10s} {k[1]:6s} {c[k]}", file=sys.stderr)
-    print(f"{len(refs)} units -> {args.out / 'pool.jsonl'}", file=sys.stderr)
+    print(f"{len(refs)} units -> {args.out}", file=sys.stderr)
     return 0
 
 

