@@ -1,4 +1,4 @@
-"""Point-in-time alignment of claims with prices (DESIGN.md, "Point-in-time alignment").
+"""Point-in-time alignment of claims with prices.
 
 A claim's event session is the first XNYS session whose close is strictly after its article's
 publication time. Forward returns over h sessions run from that close to the close h sessions

@@ -134,6 +134,7 @@ class ScoreSummary(Record):
     articles: int = 0
     skipped: int = 0  # already scored with the current versions
     sentences: int = 0
+    repeats: int = 0  # sentences repeating an earlier one in their article (a headline the body repeats)
     candidates: int = 0
     claims: int = 0
     chunks: int = 0

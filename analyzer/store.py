@@ -153,6 +153,7 @@ TABLES: dict[str, Table] = {
             "theme": str,
             "stance": int,  # -1 | 0 | +1
             "stance_prob": float,
+            "theme_prob": float,  # P(the sentence is a claim about the theme), from the claim model
             "sentiment": float,  # P(pos) - P(neg), in [-1, 1]
             "label": str,  # positive | negative | neutral
             "prob_positive": float,
@@ -181,6 +182,7 @@ TABLES: dict[str, Table] = {
             "theme_version": str,
             "scored_at": str,
             "sentences": int,
+            "repeats": int,  # sentences that repeat an earlier one (a headline the body repeats): scored once
             "candidates": int,
             "claims": int,
             "chunks": int,

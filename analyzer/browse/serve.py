@@ -16,9 +16,8 @@ from typing import Any
 import click
 
 from analyzer.errors import AnalyzerError
-from analyzer.paths import REPO_DIR
+from analyzer.paths import METADATA_FILE
 
-METADATA_FILE = REPO_DIR / "datasette_metadata.json"
 PLACEHOLDER = "analyzer"
 DASHBOARD = "narratives"
 SETTINGS = {"sql_time_limit_ms": "5000", "facet_time_limit_ms": "500", "default_page_size": "100"}

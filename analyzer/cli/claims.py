@@ -15,8 +15,16 @@ model_option = click.option(
     "model",
     default=None,
     metavar="NAME_OR_PATH",
-    help="Sentiment model: the shipped default, 'vader', 'rules' (no model: stance from cues, no sentiment) "
-    "or a local Hugging Face model directory.",
+    help="Sentiment model: the shipped default, 'vader', a local Hugging Face model directory, or 'rules' "
+    "(no models at all: no sentiment, and triggers and stance cues decide the claims).",
+)
+claim_model_option = click.option(
+    "--claim-model",
+    "claim_model",
+    default=None,
+    metavar="NAME_OR_PATH",
+    help="Claim model (theme, stance, orientation, certainty): the shipped default, 'rules' (triggers and "
+    "stance cues decide), or the directory of a trained claims artifact.",
 )
 themes_option = click.option(
     "--themes",
@@ -31,13 +39,14 @@ theme_option = click.option("--theme", "theme_names", multiple=True, help="Only 
 @click.command("score")
 @db_option
 @model_option
+@claim_model_option
 @themes_option
 @theme_option
 @click.option("--rescore", is_flag=True, help="Redo articles already scored with the current versions.")
 @click.option("--batch-size", default=32, show_default=True, help="Articles per transaction.")
 @click.option("--limit", type=int, default=None, help="Score at most this many articles.")
 @json_option
-def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, as_json):
+def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_size, limit, as_json):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
@@ -45,6 +54,7 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
     summary = score_articles(
         store.open_db(db_path),
         model=model,
+        claim_model=claim_model,
         rescore=rescore,
         batch_size=batch_size,
         progress=is_interactive(),
@@ -69,10 +79,11 @@ def _read_input(src: str) -> tuple[str, bytes]:
 @click.argument("src", default="-", metavar="[FILE|-]")
 @click.option("--jsonl", "jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}; claims carry the id.')
 @model_option
+@claim_model_option
 @themes_option
 @theme_option
 @click.option("--batch-size", default=64, show_default=True, help="Texts per model batch.")
-def extract(src, jsonl, model, themes_path, theme_names, batch_size):
+def extract(src, jsonl, model, claim_model, themes_path, theme_names, batch_size):
     """Claims from ad-hoc text (no database): one JSON line per claim."""
     from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english, validate_theme_names
 
@@ -100,7 +111,13 @@ def extract(src, jsonl, model, themes_path, theme_names, batch_size):
         items.append((None, text))
     if not any(looks_english(t) for _, t in items):
         click.echo(f"{name}: text does not look like English; no claims expected", err=True)
-    ex = ClaimExtractor(model, themes_path=themes_path, theme_names=list(theme_names) or None, batch_size=batch_size)
+    ex = ClaimExtractor(
+        model,
+        claim_model=claim_model,
+        themes_path=themes_path,
+        theme_names=list(theme_names) or None,
+        batch_size=batch_size,
+    )
     out = click.get_text_stream("stdout")
     n_claims = 0
     for s in range(0, len(items), 256):  # bounded memory for big JSONL inputs
@@ -108,7 +125,7 @@ def extract(src, jsonl, model, themes_path, theme_names, batch_size):
         claims, _ = ex.extract([t for _, t in batch])
         for (item_id, _), cl in zip(batch, claims):
             for c in cl:
-                out.write(json.dumps({"id": item_id, **c}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"id": item_id, **c.as_dict()}, ensure_ascii=False) + "\n")
                 n_claims += 1
     if n_claims == 0:
         click.echo(f"{name}: no claims found", err=True)

@@ -109,10 +109,10 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
 @click.command("train")
 @click.option(
     "--only",
-    type=click.Choice(["all", "sentiment", "stance"]),
+    type=click.Choice(["all", "sentiment", "claims"]),
     default="all",
     show_default=True,
-    help="Train only the sentiment model or only the stance head (on the current sentiment model).",
+    help="Train only the sentiment model or only the claim model (they share no weights).",
 )
 @click.option(
     "--data",
@@ -138,7 +138,8 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Output folder for the sentiment artifact (default: models/sentiment).",
+    help="Output folder of the artifact (with --only all: DIR/sentiment and DIR/claims) "
+    "[default: models/sentiment, models/claims].",
 )
 @click.option("--seed", default=13, show_default=True)
 @click.option("--epochs", default=None, type=float)
@@ -152,17 +153,23 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "do_eval",
     default=True,
     show_default=True,
-    help="Evaluate on the dev splits afterwards and write dev_metrics.json.",
+    help="Evaluate on the dev splits afterwards (sentiment: writes dev_metrics.json).",
 )
 def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, threads, do_eval):
-    """Train the shipped sentiment model (and then the stance head) from ../shared/data. Seeded."""
-    import importlib
+    """Train the shipped sentiment model and claim model from ../shared/data and the labels in
+    models/claims/labels. Seeded."""
     from pathlib import Path
 
+    from analyzer.nlp import claim_model
     from analyzer.nlp.model import default_model_dir
     from analyzer.training import sentiment_data
 
-    out = Path(out_dir) if out_dir else default_model_dir()
+    def folder(name: str, default: Path) -> Path:
+        if not out_dir:
+            return default
+        return Path(out_dir) / name if only == "all" else Path(out_dir)
+
+    out = folder("sentiment", default_model_dir())
     t0 = time.time()
     if only in ("all", "sentiment"):
         from analyzer.training.sentiment import TrainConfig, train_sentiment
@@ -182,19 +189,17 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
             from analyzer.training.evaluate import write_dev_metrics
 
             click.echo(write_dev_metrics(out), err=True)
-    if only in ("all", "stance"):
-        try:
-            mod = importlib.import_module("analyzer.training.stance")
-        except ModuleNotFoundError as exc:
-            if exc.name != "analyzer.training.stance":
-                raise
-            click.echo("stance training not available in this build; skipped", err=True)
-        else:
-            from analyzer.nlp.model import load_model
-            from analyzer.paths import MODELS_DIR
+    if only in ("all", "claims"):
+        from analyzer.training import claims
 
-            model = load_model(str(out) if out_dir else None)
-            mod.train_stance(model, MODELS_DIR / "stance", seed, log=lambda msg: click.echo(msg, err=True))
+        ccfg = claims.TrainConfig(seed=seed, threads=threads, max_steps=max_steps, limit=limit)
+        if epochs is not None:
+            ccfg.epochs = epochs
+        cout = folder("claims", claim_model.default_dir())
+        claims.train_claims(cout, ccfg, log=lambda msg: click.echo(msg, err=True))
+        if do_eval:
+            for split, m in claims.evaluate_splits(cout, ("dev",)).items():
+                click.echo(claims.format_report(split, m), err=True)
     click.echo(f"train: done in {time.time() - t0:.0f} s")
 
 

@@ -1,1 +1,1 @@
-"""Prices, the exchange calendar and theme targets' returns (see DESIGN.md, "Point-in-time alignment")."""
+"""Prices, the exchange calendar and theme targets' returns."""

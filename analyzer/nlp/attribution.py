@@ -222,7 +222,7 @@ def resolve_surnames(claims: list[dict], text: str) -> None:
     The full name may sit in a sentence that made no claim, so the whole text is searched; the
     person's organisation is the one given where they were introduced.
     """
-    known: dict[str, tuple[str, str | None]] = {}
+    known: dict[str, tuple[str | None, str | None]] = {}
     for c in claims:
         if c["speaker"] and " " in c["speaker"]:
             known.setdefault(c["speaker"].split()[-1], (c["speaker"], c["organisation"]))

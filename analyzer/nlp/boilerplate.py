@@ -23,6 +23,7 @@ _PATTERNS = [
     r"\b(?:sign up|subscribe) (?:for|to) (?:our|the)\b|\bnewsletter\b|\bcreate (?:a |your )?free account\b",
     r"\bclick here\b|\bread more\b|\bcontinue reading\b|\bsee also\s*:|\bfollow us on\b|\bshare this (?:article|story)\b",
     r"^\s*(?:related|related articles|related stories|related coverage|more from|recommended|trending|most read|also read|watch|listen)\b\s*[:|-]?",
+    r"^\s*(?:read|read more|more|see)\s*:\s*\S",  # "Read: <another article's headline>"
     r"\bthe post\b.*\bappeared first on\b",
     # bylines and credits
     r"^\s*by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|-]|and\b|$)",

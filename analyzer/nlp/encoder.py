@@ -64,6 +64,17 @@ def load_encoder(path: Path | None = None):
     return tok, model
 
 
+def raw_tokenizer(path: Path | None = None):
+    """The encoder's `tokenizers.Tokenizer` with no padding and no truncation (callers build
+    their own sequences: see claim_model.encode)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str((path or encoder_dir()) / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
 def mean_pool(hidden, mask):
     """Mean of the token vectors under the attention mask (the sentence-transformers pooling)."""
     m = mask.unsqueeze(-1).to(hidden.dtype)

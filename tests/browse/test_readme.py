@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
-from analyzer.browse import clidoc
 from analyzer.cli import COMMANDS, main
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cli_reference as clidoc  # noqa: E402
 
 README = clidoc.README
 
@@ -28,7 +32,7 @@ def test_screenshot_is_committed_and_small():
 def test_cli_reference_is_in_sync_with_the_commands():
     block = clidoc.current_block(README.read_text())
     assert block is not None, "README has no CLI reference block"
-    assert block == clidoc.cli_reference(), "README's CLI reference is stale: run `python -m analyzer.browse.clidoc`"
+    assert block == clidoc.cli_reference(), "README's CLI reference is stale: run `make readme`"
     for name in COMMANDS:
         assert f"### `analyze {name}`" in block
 

@@ -9,7 +9,7 @@ from analyzer.errors import AnalyzerError
 
 def claims_by_theme(extractor, text):
     claims, _ = extractor.extract([text])
-    return {c["theme"]: c for c in claims[0]}
+    return {c.theme: c for c in claims[0]}
 
 
 @pytest.mark.parametrize(
@@ -28,18 +28,18 @@ def test_theme_and_stance(extractor, text, theme, stance):
     got = claims_by_theme(extractor, text)
     assert theme in got, got
     c = got[theme]
-    assert c["stance"] == stance
-    assert 0.33 <= c["stance_prob"] <= 1.0
-    assert c["sentence"] == text and (c["start"], c["end"]) == (0, len(text))
-    assert c["label"] in ("negative", "neutral", "positive")
-    assert abs(sum(c["probs"].values()) - 1) < 1e-3
-    assert c["sentiment"] == pytest.approx(c["probs"]["positive"] - c["probs"]["negative"], abs=1e-3)
+    assert c.stance == stance
+    assert 0.33 <= c.stance_prob <= 1.0
+    assert c.sentence == text and (c.start, c.end) == (0, len(text))
+    assert c.label in ("negative", "neutral", "positive")
+    assert abs(sum(c.probs.values()) - 1) < 1e-3
+    assert c.sentiment == pytest.approx(c.probs["positive"] - c.probs["negative"], abs=1e-3)
 
 
 def test_several_themes_in_one_sentence(extractor):
     got = claims_by_theme(extractor, "Small caps rallied as two-year Treasury yields fell after the soft CPI report.")
-    assert got["small_cap_rotation"]["stance"] == 1
-    assert got["rate_cuts"]["stance"] == 1
+    assert got["small_cap_rotation"].stance == 1
+    assert got["rate_cuts"].stance == 1
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_several_themes_in_one_sentence(extractor):
         "The company cut 1,200 jobs and fell short of revenue estimates.",
         "Short-term rentals boomed while households felt the squeeze from higher rents.",
         "The ECB cut its deposit rate to 3.5% on Thursday.",
-        "Small business owners say hiring remains difficult.",
+        "Owners of small businesses told the survey that finding workers is still hard.",
         "The weather in Chicago was cold and windy.",
     ],
 )
@@ -70,7 +70,7 @@ def test_certainty_and_orientation(extractor, text, certainty, orientation):
     claims, _ = extractor.extract([text])
     assert claims[0], text
     c = claims[0][0]
-    assert (c["certainty"], c["orientation"]) == (certainty, orientation)
+    assert (c.certainty, c.orientation) == (certainty, orientation)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_attribution(extractor, text, speaker, org):
     claims, _ = extractor.extract([text])
     assert claims[0], text
     c = claims[0][0]
-    assert (c["speaker"], c["organisation"]) == (speaker, org)
+    assert (c.speaker, c.organisation) == (speaker, org)
 
 
 def test_surname_resolves_to_the_person_introduced_earlier(extractor):
@@ -110,22 +110,22 @@ def test_surname_resolves_to_the_person_introduced_earlier(extractor):
         "Okafor said she expects small caps to outperform large caps once the Fed starts cutting."
     )
     claims, _ = extractor.extract([text])
-    by = {c["theme"]: c for c in claims[0]}
+    by = {c.theme: c for c in claims[0]}
     c = by["small_cap_rotation"]
-    assert (c["speaker"], c["organisation"]) == ("Maria Okafor", "Pinecrest Advisors")
+    assert (c.speaker, c.organisation) == ("Maria Okafor", "Pinecrest Advisors")
 
 
 def test_entities_with_relevance(extractor):
     text = "Short sellers piled into $IWM as the Russell 2000 slid and the FOMC sounded hawkish."
     claims, _ = extractor.extract([text])
-    by = {c["theme"]: c for c in claims[0]}
-    ents = {e["text"]: e for e in by["small_cap_rotation"]["entities"]}
-    assert ents["Russell 2000"]["label"] == "INDEX" and ents["Russell 2000"]["relevance"] == 1.0
+    by = {c.theme: c for c in claims[0]}
+    ents = {e.text: e for e in by["small_cap_rotation"].entities}
+    assert ents["Russell 2000"].label == "INDEX" and ents["Russell 2000"].relevance == 1.0
     assert any(k.endswith("IWM") for k in ents)
-    for e in by["small_cap_rotation"]["entities"]:
-        assert text[e["start"] : e["end"]] == e["text"]
-    fomc = {e["text"]: e for e in by["rate_cuts"]["entities"]}["FOMC"]
-    assert fomc["label"] == "CENTRAL_BANK" and fomc["relevance"] >= 0.7
+    for e in by["small_cap_rotation"].entities:
+        assert text[e.start : e.end] == e.text
+    fomc = {e.text: e for e in by["rate_cuts"].entities}["FOMC"]
+    assert fomc.label == "CENTRAL_BANK" and fomc.relevance >= 0.7
 
 
 @pytest.mark.parametrize(
@@ -135,6 +135,7 @@ def test_entities_with_relevance(extractor):
         "We use cookies to personalise content; read our cookie policy on Fed coverage.",
         "Reporting by Jane Smith; Editing by Chris Reese on the Fed rate cut story",
         "Related articles: Small caps rally as the Fed signals cuts",
+        "Read: Fed minutes show officials split over the pace of rate cuts",
         "Photo: Traders watch Powell on screens at the NYSE (Getty Images)",
         "Copyright 2024 Market News Inc., all rights reserved, including our short squeeze coverage.",
     ],
@@ -154,11 +155,11 @@ def test_long_article_is_chunked_and_spans_are_exact(blank_extractor):
     assert len(text) > 2.5 * CHUNK_CHARS
     claims, stats = blank_extractor.extract([text])
     assert stats[0]["chunks"] >= 3
-    found = [c for c in claims[0] if c["sentence"] == late]
-    assert {c["theme"] for c in found} == {"short_squeeze", "small_cap_rotation"}
+    found = [c for c in claims[0] if c.sentence == late]
+    assert {c.theme for c in found} == {"short_squeeze", "small_cap_rotation"}
     for c in found:
-        assert c["chunk"] >= 2
-        assert text[c["start"] : c["end"]] == late
+        assert c.chunk >= 2
+        assert text[c.start : c.end] == late
 
 
 def test_chunks_cover_the_text_exactly():
@@ -183,7 +184,7 @@ def test_theme_selection(model):
 
     ex = ClaimExtractor(model, theme_names=["rate_cuts"], spacy_kind="blank")
     claims, _ = ex.extract(["Small caps rallied as yields fell."])
-    assert [c["theme"] for c in claims[0]] == ["rate_cuts"]
+    assert [c.theme for c in claims[0]] == ["rate_cuts"]
 
 
 def test_rules_only_mode_has_no_sentiment():
@@ -191,28 +192,23 @@ def test_rules_only_mode_has_no_sentiment():
 
     claims, _ = ClaimExtractor("rules", spacy_kind="blank").extract(["Small caps rallied 3% on Tuesday."])
     c = claims[0][0]
-    assert c["stance"] == 1 and c["label"] is None and c["model_version"].startswith("rules")
+    assert c.stance == 1 and c.label is None and c.theme_prob is None
+    assert c.model_version == "none+claims:rules"
 
 
-def test_head_is_used_with_the_shipped_model(blank_extractor):
-    """The shipped stance head must match the shipped sentiment model (else stance is rules only)."""
-    head = blank_extractor.head
-    assert head is not None, "models/stance/stance_head.* missing"
-    assert head.meta["encoder_version"] == blank_extractor.model.version, (
-        f"stance head was trained on {head.meta['encoder_version']}, the shipped model is "
-        f"{blank_extractor.model.version}: run `analyze train --only stance` (or python -m analyzer.training.stance)"
-    )
-    assert "+stance:stance-" in blank_extractor.model_version
+def test_the_shipped_claim_model_judges(blank_extractor):
+    assert blank_extractor.claim_model is not None, "models/claims/claims.* missing: run `analyze train --only claims`"
+    assert "+claims:claims-" in blank_extractor.model_version
 
 
-def test_vader_falls_back_to_rule_stance():
+def test_another_sentiment_model_keeps_the_claim_model():
     from analyzer.nlp.extract import ClaimExtractor
 
     ex = ClaimExtractor("vader", spacy_kind="blank")
     claims, _ = ex.extract(["Small caps lagged large caps for a sixth week."])
     c = claims[0][0]
-    assert c["stance"] == -1 and c["label"] in ("negative", "neutral", "positive")
-    assert "stance:rules" in c["model_version"]
+    assert c.stance == -1 and c.label in ("negative", "neutral", "positive") and c.theme_prob is not None
+    assert c.model_version.startswith("vader@") and "+claims:claims-" in c.model_version
 
 
 def test_related_articles_lists_give_no_claims(extractor):
@@ -222,4 +218,4 @@ def test_related_articles_lists_give_no_claims(extractor):
         "Treasury yields fell after the soft CPI report."
     )
     claims, _ = extractor.extract([text])
-    assert [c["theme"] for c in claims[0]] == ["small_cap_rotation", "rate_cuts"]
+    assert [c.theme for c in claims[0]] == ["small_cap_rotation", "rate_cuts"]

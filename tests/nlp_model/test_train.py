@@ -9,12 +9,12 @@ def test_lora_merge_reproduces_wrapped_encoder():
 
     from analyzer.nlp.encoder import load_encoder, mean_pool
     from analyzer.nlp.model import apply_deltas
-    from analyzer.training.sentiment import _add_lora, adapter_tensors
+    from analyzer.training.lora import adapter_tensors, add_lora
 
     torch.manual_seed(0)
     tok, enc = load_encoder()
     ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
-    wrapped = _add_lora(enc, rank=4, alpha=8.0)
+    wrapped = add_lora(enc, rank=4, alpha=8.0)
     with torch.no_grad():
         for w in wrapped.values():
             w.B.normal_(0, 0.02)
