@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser train bench clean
+.PHONY: demo test install browser lint readme train bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed and apt-get not usable: browser tests will be skipped"; fi; }
 
-test: $(STAMP) browser
+# The lint gate: ruff (lint and format) and mypy on the package; `make test` runs it first.
+lint: $(STAMP)
+	$(BIN)/ruff check analyzer tests benchmarks setup.py
+	$(BIN)/ruff format --check analyzer tests benchmarks setup.py
+	$(BIN)/mypy
+
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# README's CLI reference, regenerated from the commands' --help.
+readme: $(STAMP)
+	$(BIN)/python tests/browse/cli_reference.py
 
 train: $(STAMP)
 	$(BIN)/analyze train

@@ -63,7 +63,7 @@ with torch.inference_mode():
 
 
 def sentences(n: int) -> list[str]:
-    from analyzer.training.stance_data import feed_sentences
+    from analyzer.training.project_data import feed_sentences
 
     feeds = SHARED / "data" / "feeds"
     phrasebank = SHARED / "data" / "sentiment" / "financial_phrasebank" / "sentences_50agree_train.csv"
