@@ -15,7 +15,7 @@ import json
 import os
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ import sqlite_utils
 
 from analyzer import __version__
 from analyzer.errors import AnalyzerError
+from analyzer.records import Rejected
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "analyze.db"
@@ -130,6 +131,7 @@ TABLES: dict[str, Table] = {
             "published_at": str,  # UTC
             "published_raw": str,  # the timestamp string as the source gave it, offset included
             "timestamp_source": str,  # feed | page | fetched
+            "timestamp_note": str,  # what was assumed to read published_at (no offset, date only); null: nothing
             "first_seen_at": str,
             "updated_at": str,
             "full_text_status": str,  # null | ok | failed | paywalled | truncated | skipped
@@ -140,6 +142,20 @@ TABLES: dict[str, Table] = {
         indexes=(("published_at",), ("feed_id", "published_at"), ("source",)),
         unique_indexes=(("guid",), ("canonical_url",), ("content_hash",)),
         fts=("title", "summary", "content"),
+    ),
+    # Items (feed entries, JSONL/CSV lines) a fetch or import left out, and why.
+    "rejected_items": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "source": str,  # the feed URL or the file
+            "location": str,  # "file:line", or the feed/file and the item
+            "reason": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("run_id",), ("source",)),
     ),
     # One row per sentence x theme.
     "claims": Table(
@@ -402,6 +418,11 @@ class Run:
     id: int
     counts: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None  # set by `fail()`: the run ends 'failed' though no exception was raised
+
+    def fail(self, reason: str) -> None:
+        """Mark the run failed (every feed failed, nothing could be imported) while still returning its summary."""
+        self.failure = reason
 
 
 def _mark_killed_runs(db: sqlite_utils.Database) -> None:
@@ -452,8 +473,10 @@ def record_run(
     status, error = "ok", None
     try:
         yield run
-    except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted by user"
+        if run.failure:
+            status, error = "failed", run.failure
+    except KeyboardInterrupt as exc:
+        status, error = "interrupted", str(exc) or "interrupted by user"
         raise
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -470,6 +493,17 @@ def record_run(
                     "versions": json.dumps(run.versions, sort_keys=True),
                 },
             )
+
+
+def record_rejected(db: sqlite_utils.Database, run_id: int | None, rejected: Iterable[Rejected]) -> None:
+    """Store items a run left out (call inside the transaction that stores the rest)."""
+    now = utcnow()
+    rows = [
+        {"run_id": run_id, "source": r.source, "location": r.where, "reason": r.reason, "created_at": now}
+        for r in rejected
+    ]
+    if rows:
+        db["rejected_items"].insert_all(rows)
 
 
 @contextmanager
@@ -496,6 +530,7 @@ __all__ = [
     "ensure_schema",
     "library_versions",
     "open_db",
+    "record_rejected",
     "record_run",
     "transaction",
     "utcnow",

@@ -7,6 +7,8 @@ import click
 from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
 from analyzer.errors import AnalyzerError
 
+MAX_LISTED = 50  # rejected items printed; the rest are in the rejected_items table and --json
+
 
 @click.command("fetch")
 @click.option(
@@ -51,24 +53,97 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
         raise AnalyzerError(f"every feed failed ({summary.feeds}); see the fetch_errors view")
 
 
+def _timezone(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from analyzer.collect.dates import BadDate, zone
+
+    try:
+        zone(value)
+    except BadDate as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _columns(ctx, param, value: str | None) -> str | None:
+    from analyzer.collect.importer import parse_columns
+
+    try:
+        parse_columns(value)
+    except AnalyzerError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[1]) from None
+    return value
+
+
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--source", default=None, help='Value for the articles\' source column (default "import:<file>").')
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--source", default=None, show_default="import:<file name>", help="Value for the articles' source column."
+)
+@click.option(
+    "--timezone",
+    "timezone",
+    default=None,
+    metavar="ZONE",
+    callback=_timezone,
+    help="Read times without a UTC offset in this IANA time zone (e.g. America/New_York, UTC), and a date "
+    "alone as the end of that day there. Without it such values are rejected.",
+)
+@click.option(
+    "--undated",
+    type=click.Choice(["now", "skip"]),
+    default=None,
+    help="Items without a date: 'now' stamps them with the time of import, 'skip' leaves them out. "
+    "Without it they are rejected.",
+)
+@click.option(
+    "--columns",
+    default=None,
+    metavar="FIELD=COLUMN,...",
+    callback=_columns,
+    help="Map CSV columns (or JSONL keys) onto the fields url, title, published, text, summary, author, "
+    "guid, language, e.g. title=headline,published=date,text=body.",
+)
 @db_option
 @json_option
-def import_(paths, source, db_path, as_json):
-    """Import local files: feed XML, HTML pages, plain text, JSONL ({"url","title","published","text"})."""
-    from analyzer import store
-    from analyzer.collect.importer import import_paths
+def import_(paths, source, timezone, undated, columns, db_path, as_json):
+    """Import local files: feed XML, HTML pages, plain text, JSONL and CSV (url, title, published, text).
 
+    Each bad line or entry is rejected with FILE:LINE and the reason, and costs nothing else; the
+    exit code is 1 when nothing could be read."""
+    from pathlib import Path
+
+    from analyzer import store
+    from analyzer.collect.importer import import_paths, is_sqlite
+
+    for p in paths:
+        if Path(p).is_file() and is_sqlite(Path(p)):
+            others = " ".join(q for q in paths if q != p) or "FILE..."
+            raise click.UsageError(
+                f"{p} is an SQLite database, not a file to import; to import into it, type: "
+                f"analyze import --db {p} {others}"
+            )
     db = store.open_db(db_path)
+    shown = []
+
+    def rejected(r) -> None:
+        shown.append(r)
+        if not as_json and len(shown) <= MAX_LISTED:
+            click.echo(f"rejected: {r.line()}", err=True)
+
     summary = import_paths(
         db,
         list(paths),
         source=source,
         progress=is_interactive(),
         on_error=lambda line: click.echo(f"error: {line}", err=True),
+        on_reject=rejected,
+        timezone=timezone,
+        undated=undated,
+        columns=columns,
     )
+    if not as_json and len(shown) > MAX_LISTED:
+        click.echo(f"rejected: ... and {len(shown) - MAX_LISTED} more (all in the rejected_items table)", err=True)
     emit_summary(summary, as_json)
-    if summary.files and summary.files_failed == summary.files:
-        raise AnalyzerError(f"none of the {summary.files} files could be imported")
+    if summary.articles_read == 0 and (summary.files_failed or summary.items_rejected):
+        raise AnalyzerError("nothing could be imported")
