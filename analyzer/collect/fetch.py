@@ -23,7 +23,7 @@ import sqlite_utils
 
 from analyzer import store
 from analyzer.collect.articles import StoreCounts, store_articles
-from analyzer.collect.feedlists import FeedSpec, check_url
+from analyzer.collect.feedlists import FeedSpec, spec
 from analyzer.collect.http import Fetcher, HttpConfig, Response
 from analyzer.collect.parse import parse_to_rows
 from analyzer.errors import AnalyzerError
@@ -67,9 +67,9 @@ def _as_spec(f) -> FeedSpec:
     if isinstance(f, FeedSpec):
         return f
     if isinstance(f, str):
-        return FeedSpec(check_url(f))
+        return spec(f, where="feed")
     if isinstance(f, dict):
-        return FeedSpec(check_url(f["url"]), f.get("name"), tuple(f.get("tags") or ()))
+        return spec(f.get("url"), f.get("name"), tuple(f.get("tags") or ()), where="feed")
     raise AnalyzerError(f"not a feed: {f!r}")
 
 
@@ -204,6 +204,22 @@ def write_feed_result(
     else:
         summary.feeds_ok += 1
     return new_ids
+
+
+def _record_invalid(db, specs: list[FeedSpec], run_id, summary: Counts) -> None:
+    """Feeds that cannot be fetched as given (a malformed URL): each is that feed's failure."""
+    if not specs:
+        return
+    now = store.utcnow()
+    rows = [
+        {"run_id": run_id, "kind": "feed", "url": s.url, "started_at": now, "outcome": "invalid_url", "error": s.error}
+        for s in specs
+    ]
+    with store.transaction(db):
+        db["fetches"].insert_all(rows)
+    summary.errors += len(specs)
+    summary.feeds_failed += len(specs)
+    summary.failed.extend(FeedFailure(s.url, s.error or "invalid") for s in specs)
 
 
 def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Counts, exc: Exception) -> None:
@@ -405,7 +421,8 @@ def fetch_feeds(
     summary = Counts(feeds=len(specs))
     t0 = time.perf_counter()
     with store.record_run(db, "fetch", args, libraries=("httpx", "feedparser", "trafilatura")) as run:
-        rows = register_feeds(db, specs)
+        _record_invalid(db, [s for s in specs if s.error], run.id, summary)
+        rows = register_feeds(db, [s for s in specs if not s.error])
         bar = None
         if progress:
             from tqdm import tqdm

@@ -1,5 +1,5 @@
 """One bad item never stops a batch, and nothing is guessed: impossible dates, wrongly typed
-JSONL fields, times without an offset, undated items, and CSV. Fetches go to the
+JSONL fields, times without an offset, undated items, CSV, malformed feed URLs. Fetches go to the
 real loopback server; imports read real files into a real SQLite file."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from collect_testkit import http_config, make_items, rss
+from collect_testkit import TEST_ENV, http_config, make_items, rss
 
 from analyzer.cli import main
 from analyzer.collect.dates import BadDate, read_timestamp
@@ -309,3 +309,28 @@ def test_a_database_among_the_inputs_is_a_usage_error_that_says_what_to_type(tmp
     assert r.exit_code == 2
     assert "t.db is an SQLite database" in r.stderr and "analyze import --db t.db my.jsonl" in r.stderr
     assert not (tmp_path / "analyze.db").exists()
+
+
+# --- defect 5: a malformed feed URL is that feed's failure ----------------------------------------
+
+
+def test_malformed_urls_fail_alone(server, tmp_path):
+    good = server.add("/good", body=rss(make_items("g", 2)))
+    toml = tmp_path / "feeds.toml"
+    toml.write_text(
+        f'[[feed]]\nname = "IPv6 typo"\nurl = "http://[::1"\n\n[[feed]]\nname = "Port"\nurl = "http://x.test:99999/"\n\n'
+        f'[[feed]]\nname = "No url"\n\n[[feed]]\nname = "Good"\nurl = "{good}"\n'
+    )
+    db = str(tmp_path / "u.db")
+    env = TEST_ENV
+    r = CliRunner().invoke(main, ["fetch", "--feeds", str(toml), "--url", "http://[::1", "--db", db], env=env)
+    assert r.exit_code == 0, r.output
+    assert "fetch: 5 feeds (1 ok, 0 not modified, 4 failed), articles 2 new" in r.stdout
+    assert "'http://[::1' is not a valid URL" in r.stderr and "feeds.toml feed #3: no url" in r.stderr
+    assert "Traceback" not in r.output
+    con = sqlite3.connect(db)
+    outcomes = con.execute("select outcome, count(*) from fetch_errors group by outcome").fetchall()
+    assert outcomes == [("invalid_url", 4)]
+
+    r = CliRunner().invoke(main, ["fetch", "--url", "http://[::1", "--db", db], env=env)
+    assert r.exit_code == 1 and "every feed failed" in r.stderr and "Traceback" not in r.output
