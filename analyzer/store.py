@@ -105,7 +105,7 @@ TABLES: dict[str, Table] = {
             "attempt": int,
             "started_at": str,
             "status": int,  # HTTP status, null when no response
-            "outcome": str,  # ok | not_modified | http_error | timeout | too_large | network_error | parse_error | ...
+            "outcome": str,  # ok | not_modified | http_error | timeout | too_large | network_error | dns_error | invalid_url | parse_error | ...
             "bytes": int,
             "duration_ms": float,
             "error": str,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -116,6 +117,17 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _name_not_resolved(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name did not resolve (socket.gaierror underneath)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, socket.gaierror):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 class Fetcher:
     """One shared AsyncClient with an overall and a per-host limit. Use as `async with`."""
 
@@ -221,11 +233,16 @@ class Fetcher:
             att.error = resp.error = str(exc)
             resp.ok = False
         except (httpx.TransportError, httpx.DecodingError, httpx.InvalidURL, httpx.UnsupportedProtocol, OSError) as exc:
-            att.outcome = resp.outcome = "network_error"
-            att.error = resp.error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
             resp.ok = False
-            if isinstance(exc, (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
-                wait = self._backoff(n)
+            if _name_not_resolved(exc):
+                # Asking again does not make a name resolve (and offline, every feed would wait for it).
+                att.outcome = resp.outcome = "dns_error"
+                att.error = resp.error = f"host name does not resolve: {urlsplit(url).hostname} ({exc})"[:500]
+            else:
+                att.outcome = resp.outcome = "network_error"
+                att.error = resp.error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+                if isinstance(exc, (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
+                    wait = self._backoff(n)
         att.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
         return att, wait
 
