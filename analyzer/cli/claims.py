@@ -34,8 +34,10 @@ theme_option = click.option("--theme", "theme_names", multiple=True, help="Only 
 @themes_option
 @theme_option
 @click.option("--rescore", is_flag=True, help="Redo articles already scored with the current versions.")
-@click.option("--batch-size", default=32, show_default=True, help="Articles per transaction.")
-@click.option("--limit", type=int, default=None, help="Score at most this many articles.")
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Articles per transaction."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score at most this many articles.")
 @json_option
 def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, as_json):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
@@ -71,7 +73,7 @@ def _read_input(src: str) -> tuple[str, bytes]:
 @model_option
 @themes_option
 @theme_option
-@click.option("--batch-size", default=64, show_default=True, help="Texts per model batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Texts per model batch.")
 def extract(src, jsonl, model, themes_path, theme_names, batch_size):
     """Claims from ad-hoc text (no database): one JSON line per claim."""
     from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english, validate_theme_names

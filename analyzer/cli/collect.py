@@ -21,10 +21,34 @@ MAX_LISTED = 50  # rejected items printed; the rest are in the rejected_items ta
 @click.option("--url", "urls", multiple=True, help="A feed URL; repeatable.")
 @click.option("--tag", "tags", multiple=True, help="Only feeds with this tag; repeatable.")
 @click.option("--full-text", is_flag=True, help="Also fetch each new article's page and extract its main text.")
-@click.option("--concurrency", type=int, default=None, help="Requests in flight at once (default 16).")
-@click.option("--per-host", type=int, default=None, help="Requests in flight per host (default 4).")
-@click.option("--timeout", type=float, default=None, help="Read timeout in seconds (default 20).")
-@click.option("--retries", type=int, default=None, help="Retries after a timeout or 5xx (default 2).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="16, or $ANALYZE_HTTP_CONCURRENCY",
+    help="Requests in flight at once.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="4, or $ANALYZE_HTTP_PER_HOST",
+    help="Requests in flight per host.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    show_default="20, or $ANALYZE_HTTP_TIMEOUT",
+    help="Read timeout in seconds.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=None,
+    show_default="2, or $ANALYZE_HTTP_RETRIES",
+    help="Retries after a timeout or 5xx.",
+)
 @db_option
 @json_option
 def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, retries, db_path, as_json):

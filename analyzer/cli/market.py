@@ -81,7 +81,9 @@ def _horizons(value: str) -> tuple[int, ...]:
     type=click.Path(file_okay=False),
     help="Folder for the PNG figures and the HTML report.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for the placebo and bootstrap.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the placebo and bootstrap."
+)
 @click.option(
     "--signal",
     default="index_value",

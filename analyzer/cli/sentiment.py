@@ -70,7 +70,9 @@ def _records(text: str, jsonl: bool, name: str):
 @click.option("--jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}.')
 @model_option
 @labels_option
-@click.option("--batch-size", default=64, show_default=True)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Sentences per model batch."
+)
 def sentiment(source, jsonl, model_name, labels, batch_size):
     """Sentence-level sentiment: one JSON line {"id","label","score","probs"} per input line.
 
@@ -140,12 +142,29 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     default=None,
     help="Output folder for the sentiment artifact (default: models/sentiment).",
 )
-@click.option("--seed", default=13, show_default=True)
-@click.option("--epochs", default=None, type=float)
-@click.option("--max-steps", default=None, type=int, help="Stop after this many optimiser steps (smoke tests).")
-@click.option("--limit", default=None, type=int, help="Use only this many training rows (smoke tests).")
+@click.option("--seed", type=click.IntRange(min=0), default=13, show_default=True, help="Seed for every random draw.")
 @click.option(
-    "--threads", default=1, show_default=True, help="torch threads (one is fastest on a busy 2-core machine)."
+    "--epochs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    show_default="2.5",
+    help="Passes over the training data.",
+)
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many optimiser steps (smoke tests).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Use only this many training rows (smoke tests)."
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="torch threads (one is fastest on a busy 2-core machine).",
 )
 @click.option(
     "--eval/--no-eval",

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from analyzer import __version__
+from analyzer.errors import AnalyzerError
 from analyzer.store import utcnow
 
 USER_AGENT = (
@@ -26,10 +27,13 @@ USER_AGENT = (
 
 
 def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ[name])
-    except (KeyError, ValueError):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
         return default
+    try:
+        return float(value)
+    except ValueError:
+        raise AnalyzerError(f"{name}={value!r}: expected a number") from None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,19 @@ class HttpConfig:
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024
     user_agent: str = USER_AGENT
+
+    def __post_init__(self) -> None:
+        # A zero limit would wait forever (Semaphore(0)); a negative one makes no sense either.
+        at_least = {"concurrency": 1, "per_host": 1, "retries": 0, "max_redirects": 0, "max_bytes": 1}
+        for name, low in at_least.items():
+            if getattr(self, name) < low:
+                raise AnalyzerError(f"{name} must be at least {low} (got {getattr(self, name)})")
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if not getattr(self, name) > 0:
+                raise AnalyzerError(f"{name} must be more than 0 seconds (got {getattr(self, name)})")
+        for name in ("backoff", "max_retry_after"):
+            if not getattr(self, name) >= 0:
+                raise AnalyzerError(f"{name} must be 0 or more seconds (got {getattr(self, name)})")
 
     @classmethod
     def from_env(cls, **overrides) -> HttpConfig:
@@ -62,7 +79,10 @@ class HttpConfig:
             "per_host": int(_env_float("ANALYZE_HTTP_PER_HOST", base.per_host)),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(base, **env)
+        try:
+            return replace(base, **env)
+        except AnalyzerError as exc:
+            raise AnalyzerError(f"{exc}: check the ANALYZE_HTTP_* environment variables") from None
 
 
 @dataclass

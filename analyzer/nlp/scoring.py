@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from analyzer import store
+from analyzer.errors import AnalyzerError
 from analyzer.records import ScoreSummary
 
 
@@ -44,6 +45,10 @@ def score_articles(
     The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
+    if batch_size < 1:
+        raise AnalyzerError(f"batch_size must be at least 1 (got {batch_size})")
+    if limit is not None and limit < 1:
+        raise AnalyzerError(f"limit must be at least 1 (got {limit})")
     ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
     args = {
         "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
@@ -75,7 +80,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         params = [model_version, theme_version]
     ids = [r[0] for r in db.execute(sql, params).fetchall()]
     if limit is not None:
-        ids = ids[: max(0, limit)]
+        ids = ids[:limit]
     summary = {
         "articles": 0,
         "skipped": total - len(ids),
@@ -92,7 +97,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
 
         bar = tqdm(total=len(ids), unit="article", desc="score")
     cols = "id, title, summary, content"
-    for s in range(0, len(ids), max(1, batch_size)):
+    for s in range(0, len(ids), batch_size):
         batch = ids[s : s + batch_size]
         marks = ",".join("?" * len(batch))
         rows = [
