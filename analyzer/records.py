@@ -165,15 +165,25 @@ class ScoreSummary(Record):
     candidates: int = 0
     claims: int = 0
     chunks: int = 0
+    truncated: int = 0  # articles longer than max_chars: only their beginning was scored
+    claims_missing: int = 0  # articles scored earlier whose claims are gone (deleted): need --rescore
     model_version: str = ""
     theme_version: str = ""
     run_id: int | None = None
 
     def line(self) -> str:
-        return (
+        s = (
             f"scored {self.articles} articles ({self.skipped} already scored): "
             f"{self.claims} claims from {self.candidates} candidate sentences"
         )
+        if self.truncated:
+            s += f"; {self.truncated} long articles scored in part (see article_scores.scored_chars)"
+        if self.claims_missing:
+            s += (
+                f"; {self.claims_missing} articles scored earlier have lost their claims: "
+                "run `analyze score --rescore` to rebuild them"
+            )
+        return s
 
 
 @dataclass(frozen=True)

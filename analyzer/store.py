@@ -201,6 +201,9 @@ TABLES: dict[str, Table] = {
             "claims": int,
             "chunks": int,
             "mean_sentiment": float,
+            "text_chars": int,  # length of the article's text
+            "scored_chars": int,  # how much of it was scored (less: cut at max_chars)
+            "max_chars": int,  # the limit it was scored under (score --max-chars)
         },
         pk="article_id",
         foreign_keys=(("article_id", "articles", "id"),),

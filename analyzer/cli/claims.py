@@ -9,6 +9,7 @@ import click
 
 from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
 from analyzer.errors import AnalyzerError
+from analyzer.nlp.scoring import MAX_CHARS
 
 model_option = click.option(
     "--model",
@@ -38,8 +39,16 @@ theme_option = click.option("--theme", "theme_names", multiple=True, help="Only 
     "--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Articles per transaction."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score at most this many articles.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    default=MAX_CHARS,
+    show_default=True,
+    help="Characters of one article scored; a longer one is scored in part (recorded in article_scores) "
+    "and scored again when this is raised.",
+)
 @json_option
-def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, as_json):
+def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, max_chars, as_json):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
@@ -53,6 +62,8 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
         themes_path=themes_path,
         theme_names=list(theme_names) or None,
         limit=limit,
+        max_chars=max_chars,
+        log=lambda message: click.echo(message, err=True),
     )
     emit_summary(summary, as_json)
 
