@@ -462,4 +462,6 @@ def fetch_feeds(
         summary.elapsed_s = round(time.perf_counter() - t0, 3)
         result = summary.freeze(run.id)
         run.counts = {k: v for k, v in result.as_dict().items() if k not in ("failed", "rejected", "run_id")}
+        if result.feeds_failed == result.feeds:
+            run.fail(f"every feed failed ({result.feeds})")
     return result

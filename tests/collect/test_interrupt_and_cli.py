@@ -149,8 +149,9 @@ def test_cli_exit_codes_summary_and_json(server, tmp_path):
     r = analyze("fetch", "--feeds", str(tmp_path / "absent.opml"), "--db", db)
     assert r.exit_code == 1 and "absent.opml: cannot read feed list" in r.output
 
-    runs = sqlite3.connect(db).execute("select command, status from runs order by id").fetchall()
-    assert runs[:2] == [("fetch", "ok"), ("fetch", "ok")]
+    runs = sqlite3.connect(db).execute("select command, status, error from runs order by id").fetchall()
+    assert runs[:2] == [("fetch", "ok", None), ("fetch", "ok", None)]
+    assert runs[2] == ("fetch", "failed", "every feed failed (1)")  # exit 1, and the run says so too
 
 
 def test_feed_lists_toml_opml_and_tags(server, tmp_path):
