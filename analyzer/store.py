@@ -353,8 +353,18 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
         db.execute("pragma synchronous = normal")
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
+        if cannot_write(exc):
+            raise AnalyzerError(f"{path}: cannot write to the database ({exc}); is the disk full?") from None
         raise AnalyzerError(f"{path}: not a usable SQLite database ({exc})") from None
     return db
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error means the file could not be written (disk full, a file size limit)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+    return any(s in str(exc) for s in ("disk is full", "disk I/O error"))
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -485,17 +495,22 @@ def record_run(
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with db.conn:
-            db["runs"].update(
-                run_id,
-                {
-                    "ended_at": utcnow(),
-                    "status": status,
-                    "error": error,
-                    "counts": json.dumps(run.counts, default=str, sort_keys=True),
-                    "versions": json.dumps(run.versions, sort_keys=True),
-                },
-            )
+        try:
+            with db.conn:
+                db["runs"].update(
+                    run_id,
+                    {
+                        "ended_at": utcnow(),
+                        "status": status,
+                        "error": error,
+                        "counts": json.dumps(run.counts, default=str, sort_keys=True),
+                        "versions": json.dumps(run.versions, sort_keys=True),
+                    },
+                )
+        except sqlite3.Error:
+            if status == "ok":
+                raise
+            # The disk that failed the run fails this write too: the error already on its way says why.
 
 
 def record_rejected(db: sqlite_utils.Database, run_id: int | None, rejected: Iterable[Rejected]) -> None:

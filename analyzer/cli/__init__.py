@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import signal
+import sqlite3
 import sys
 import threading
 
@@ -51,12 +52,22 @@ class LazyGroup(click.Group):
         except AnalyzerError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except sqlite3.Error as exc:  # one line, never a traceback; the run (if any) is marked failed
+            hint = "; is the disk full?" if _cannot_write(exc) else ""
+            click.echo(f"error: the database: {exc}{hint}", err=True)
+            sys.exit(1)
         except Terminated:
             click.echo("error: terminated (SIGTERM); the run is recorded as interrupted", err=True)
             sys.exit(128 + signal.SIGTERM)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _cannot_write(exc) -> bool:
+    from analyzer.store import cannot_write
+
+    return cannot_write(exc)
 
 
 def _on_sigterm():

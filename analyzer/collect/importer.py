@@ -486,8 +486,9 @@ def import_paths(
                 with store.transaction(db):
                     store.record_rejected(db, run.id, items.rejected)
             except sqlite3.DatabaseError as exc:
+                hint = "; is the disk full?" if store.cannot_write(exc) else ""
                 raise AnalyzerError(
-                    f"{db_path}: cannot store the articles of {path} ({exc}); stopped there, "
+                    f"{db_path}: cannot store the articles of {path} ({exc}{hint}); stopped there, "
                     "what was stored before is kept"
                 ) from None
             rejected.extend(items.rejected)

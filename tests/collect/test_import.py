@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
 from collect_testkit import http_config, make_items, rss
 
@@ -12,6 +16,7 @@ from analyzer.cli import main
 from analyzer.collect.articles import canonical_url, parse_timestamp
 from analyzer.collect.fetch import fetch_feeds
 from analyzer.collect.importer import import_paths
+from analyzer.errors import AnalyzerError
 
 PAGE = """<html lang="en"><head><title>Small caps surge | Example News</title>
 <link rel="canonical" href="https://news.example.test/markets/small-caps-surge?utm_medium=social">
@@ -160,3 +165,64 @@ def test_canonical_urls_and_timestamps():
     assert parse_timestamp("2024-07-11T09:30:00+02:00") == "2024-07-11T07:30:00Z"
     assert parse_timestamp("yesterday-ish") is None
     assert parse_timestamp("2024-13-45T99:99:99") is None  # never normalised into another date
+
+
+def _articles_jsonl(path, prefix: str, n: int, words: int = 400) -> None:
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(
+                json.dumps(
+                    {
+                        "url": f"https://{prefix}.test/{i}",
+                        "title": f"{prefix} {i}",
+                        "published": "2024-07-11T09:30:00Z",
+                        "text": f"{prefix} word {i} " * words,
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_a_full_database_stops_the_import_with_one_line_and_keeps_what_was_stored(tmp_path, db):
+    _articles_jsonl(tmp_path / "a.jsonl", "small", 3, words=5)
+    _articles_jsonl(tmp_path / "b.jsonl", "big", 2000)
+    pages = db.execute("pragma page_count").fetchone()[0]
+    db.execute(f"pragma max_page_count = {pages + 60}")  # SQLite's own 'database or disk is full'
+    with pytest.raises(AnalyzerError, match=r"cannot store the articles of .*b\.jsonl \(database or disk is full"):
+        import_paths(db, [tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert db.execute("select count(*) from articles where url like 'https://small.test/%'").fetchone()[0] == 3
+    assert db.execute("select status from runs").fetchone()[0] == "failed"
+
+
+def test_a_file_size_limit_is_one_line_not_a_traceback(tmp_path):
+    resource = pytest.importorskip("resource")
+    _articles_jsonl(tmp_path / "a.jsonl", "small", 3, words=5)
+    _articles_jsonl(tmp_path / "b.jsonl", "big", 3000)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    db = tmp_path / "fs.db"
+    cmd = [sys.executable, "-c", "from analyzer.cli import main; main()", "import", "--db", str(db)]
+    r = subprocess.run(
+        [*cmd, str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "b.jsonl" in lines[0], r.stderr
+    assert "is the disk full?" in lines[0]
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from articles where url like 'https://small.test/%'").fetchone()[0] == 3
+
+    def tiny():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    cmd[-1] = str(tmp_path / "new.db")  # the schema itself does not fit
+    r = subprocess.run([*cmd, str(tmp_path / "a.jsonl")], preexec_fn=tiny, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "new.db: cannot write to the database (disk I/O error); is the disk full?" in r.stderr
