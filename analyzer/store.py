@@ -407,8 +407,24 @@ def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
     for cols in spec.unique_indexes:
         if tuple(cols) not in existing:
             table.create_index(list(cols), unique=True, if_not_exists=True)
-    if spec.fts and not db[f"{name}_fts"].exists():
-        table.enable_fts(list(spec.fts), create_triggers=True, tokenize="porter")
+    if spec.fts:
+        _ensure_fts(db, name, spec.fts)
+
+
+def _ensure_fts(db: sqlite_utils.Database, name: str, columns: tuple[str, ...]) -> None:
+    """The full-text index of `name` and the triggers that keep it current. One half without the
+    other (someone dropped `claims_fts`, or a trigger) is rebuilt from the table, rather than left
+    to fail every later write."""
+    fts = db[f"{name}_fts"]
+    triggers = {f"{name}_{suffix}" for suffix in ("ai", "ad", "au")}
+    have = {t.name for t in db[name].triggers} & triggers
+    if fts.exists() and have == triggers:
+        return
+    for trigger in have:
+        db.execute(f"drop trigger [{trigger}]")
+    if fts.exists():
+        fts.drop()
+    db[name].enable_fts(list(columns), create_triggers=True, tokenize="porter")
 
 
 # --- runs -------------------------------------------------------------------------------------
