@@ -7,26 +7,27 @@ import sys
 
 import click
 
-from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
+from analyzer.cli.common import (
+    check_themes,
+    db_option,
+    emit_summary,
+    is_interactive,
+    json_option,
+    theme_option,
+    themes_option,
+)
 from analyzer.errors import AnalyzerError
 from analyzer.nlp.scoring import MAX_CHARS
 
 model_option = click.option(
     "--model",
     "model",
-    default=None,
+    default="default",
+    show_default=True,
     metavar="NAME_OR_PATH",
-    help="Sentiment model: the shipped default, 'vader', 'rules' (no model: stance from cues, no sentiment) "
-    "or a local Hugging Face model directory.",
+    help="Sentiment model: 'default' (the shipped one), 'vader', 'rules' (no model: stance from cues, no "
+    "sentiment) or a local Hugging Face model directory.",
 )
-themes_option = click.option(
-    "--themes",
-    "themes_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Theme definitions file (default: models/themes.yml, or $ANALYZE_MODELS_DIR/themes.yml).",
-)
-theme_option = click.option("--theme", "theme_names", multiple=True, help="Only this theme (repeatable).")
 
 
 @click.command("score")
@@ -53,6 +54,7 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
 
+    check_themes(theme_names, themes_path)
     summary = score_articles(
         store.open_db(db_path),
         model=model,
@@ -79,7 +81,7 @@ def _read_input(src: str) -> tuple[str, bytes]:
 
 
 @click.command("extract")
-@click.argument("src", default="-", metavar="[FILE|-]")
+@click.argument("src", default="-", metavar="[FILE|-]", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--jsonl", "jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}; claims carry the id.')
 @model_option
 @themes_option
@@ -87,9 +89,9 @@ def _read_input(src: str) -> tuple[str, bytes]:
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Texts per model batch.")
 def extract(src, jsonl, model, themes_path, theme_names, batch_size):
     """Claims from ad-hoc text (no database): one JSON line per claim."""
-    from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english, validate_theme_names
+    from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english
 
-    validate_theme_names(theme_names, themes_path)
+    check_themes(theme_names, themes_path)
     name, data = _read_input(src)
     if not data.strip():
         click.echo(f"{name}: empty input, no claims", err=True)

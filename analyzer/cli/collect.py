@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
+from analyzer.collect.http import HttpConfig
 from analyzer.errors import AnalyzerError
+
+HTTP = HttpConfig()  # the defaults the options show
 
 MAX_LISTED = 50  # rejected items printed; the rest are in the rejected_items table and --json
 
@@ -15,8 +18,9 @@ MAX_LISTED = 50  # rejected items printed; the rest are in the rejected_items ta
     "--feeds",
     "feed_files",
     multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Feed list (TOML or OPML); repeatable. Default: the shipped feeds/default.toml.",
+    type=click.Path(exists=True, dir_okay=False),
+    show_default="the shipped feeds/default.toml",
+    help="Feed list (TOML or OPML); repeatable.",
 )
 @click.option("--url", "urls", multiple=True, help="A feed URL; repeatable.")
 @click.option("--tag", "tags", multiple=True, help="Only feeds with this tag; repeatable.")
@@ -24,29 +28,37 @@ MAX_LISTED = 50  # rejected items printed; the rest are in the rejected_items ta
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=None,
-    show_default="16, or $ANALYZE_HTTP_CONCURRENCY",
+    default=HTTP.concurrency,
+    envvar="ANALYZE_HTTP_CONCURRENCY",
+    show_default=True,
+    show_envvar=True,
     help="Requests in flight at once.",
 )
 @click.option(
     "--per-host",
     type=click.IntRange(min=1),
-    default=None,
-    show_default="4, or $ANALYZE_HTTP_PER_HOST",
+    default=HTTP.per_host,
+    envvar="ANALYZE_HTTP_PER_HOST",
+    show_default=True,
+    show_envvar=True,
     help="Requests in flight per host.",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    show_default="20, or $ANALYZE_HTTP_TIMEOUT",
+    default=HTTP.read_timeout,
+    envvar="ANALYZE_HTTP_TIMEOUT",
+    show_default=True,
+    show_envvar=True,
     help="Read timeout in seconds.",
 )
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
-    default=None,
-    show_default="2, or $ANALYZE_HTTP_RETRIES",
+    default=HTTP.retries,
+    envvar="ANALYZE_HTTP_RETRIES",
+    show_default=True,
+    show_envvar=True,
     help="Retries after a timeout or 5xx.",
 )
 @db_option
@@ -56,7 +68,6 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
     from analyzer import store
     from analyzer.collect.feedlists import select_feeds
     from analyzer.collect.fetch import fetch_feeds
-    from analyzer.collect.http import HttpConfig
 
     specs = select_feeds(list(feed_files), list(urls), list(tags))
     config = HttpConfig.from_env(concurrency=concurrency, per_host=per_host, read_timeout=timeout, retries=retries)

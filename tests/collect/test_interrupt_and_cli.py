@@ -184,7 +184,7 @@ def test_cli_exit_codes_summary_and_json(server, tmp_path):
     assert r.exit_code == 1 and "broken.toml: not valid TOML" in r.output
 
     r = analyze("fetch", "--feeds", str(tmp_path / "absent.opml"), "--db", db)
-    assert r.exit_code == 1 and "absent.opml: cannot read feed list" in r.output
+    assert r.exit_code == 2 and "absent.opml' does not exist" in r.output
 
     runs = sqlite3.connect(db).execute("select command, status, error from runs order by id").fetchall()
     assert runs[:2] == [("fetch", "ok", None), ("fetch", "ok", None)]
