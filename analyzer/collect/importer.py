@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
 import sqlite3
 import time
@@ -229,7 +230,8 @@ def _jsonl_items(path: Path, data: bytes, reader: Reader) -> Items:
             raise BadFile(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
         entries = [(f"{path} item {n}", obj) for n, obj in enumerate(array, 1)]
     else:
-        for n, line in enumerate(text.splitlines(), 1):
+        # Lines end at \n (JSON Lines); a U+2028 or form feed inside a string is part of its line.
+        for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -249,7 +251,7 @@ def _jsonl_items(path: Path, data: bytes, reader: Reader) -> Items:
 def _csv_items(path: Path, data: bytes, reader: Reader) -> Items:
     """CSV with a header row; column names are matched without regard to case."""
     text = _decode(data, "CSV")
-    rows = csv.reader(text.splitlines(keepends=True), delimiter=CSV_SUFFIXES.get(path.suffix.lower(), ","))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=CSV_SUFFIXES.get(path.suffix.lower(), ","))
     try:
         header = [h.strip() for h in next(rows)]
     except StopIteration:

@@ -334,3 +334,19 @@ def test_malformed_urls_fail_alone(server, tmp_path):
 
     r = CliRunner().invoke(main, ["fetch", "--url", "http://[::1", "--db", db], env=env)
     assert r.exit_code == 1 and "every feed failed" in r.stderr and "Traceback" not in r.output
+
+
+def test_jsonl_lines_end_at_newline_only(tmp_path, db):
+    # json.dumps(ensure_ascii=False) leaves U+2028 and form feeds raw inside strings: still one line each
+    f = tmp_path / "seps.jsonl"
+    f.write_text(
+        json.dumps(good_line(1, title="Small caps\u2028rally"), ensure_ascii=False)
+        + "\r\n"
+        + json.dumps(good_line(2, text="Page one\x0cpage two"), ensure_ascii=False)
+        + "\n"
+        + "{broken\n",
+        newline="",
+    )
+    s = import_paths(db, [f])
+    assert s.articles_new == 2 and [r.where for r in s.rejected] == [f"{f}:3"]
+    assert db.execute("select title from articles where url like '%/1'").fetchone()[0] == "Small caps\u2028rally"
