@@ -147,6 +147,11 @@ class ImportSummary(Record):
     def articles_read(self) -> int:
         return self.articles_new + self.articles_updated + self.articles_duplicate
 
+    @property
+    def nothing_read(self) -> bool:
+        """Whether something was wrong and no item could be read (undated ones left out as asked count as read)."""
+        return self.articles_read + self.items_undated == 0 and bool(self.files_failed or self.items_rejected)
+
     def line(self) -> str:
         s = (
             f"import: {self.files} files ({self.files_ok} ok, {self.files_failed} skipped), articles "

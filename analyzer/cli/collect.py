@@ -180,5 +180,5 @@ def import_(paths, source, timezone, undated, columns, db_path, as_json):
     if not as_json and len(shown) > MAX_LISTED:
         click.echo(f"rejected: ... and {len(shown) - MAX_LISTED} more (all in the rejected_items table)", err=True)
     emit_summary(summary, as_json)
-    if summary.articles_read == 0 and (summary.files_failed or summary.items_rejected):
+    if summary.nothing_read:
         raise AnalyzerError("nothing could be imported")

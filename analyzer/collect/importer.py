@@ -223,11 +223,13 @@ def _jsonl_items(path: Path, data: bytes, reader: Reader) -> Items:
     if not stripped:
         raise BadFile("empty file")
     entries: list[tuple[str, Any]] = []
+    array = None
     if stripped.startswith("["):  # a JSON array of the same objects is accepted too
         try:
             array = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise BadFile(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except (json.JSONDecodeError, RecursionError):
+            pass  # not one array: JSON Lines whose first line is not an object, each line on its own
+    if isinstance(array, list):
         entries = [(f"{path} item {n}", obj) for n, obj in enumerate(array, 1)]
     else:
         # Lines end at \n (JSON Lines); a U+2028 or form feed inside a string is part of its line.
@@ -299,7 +301,10 @@ def _csv_items(path: Path, data: bytes, reader: Reader) -> Items:
 
 
 def _feed_items(path: Path, data: bytes, reader: Reader) -> Items:
-    parsed = parse_feed(data, content_type="application/xml", base_url=None)
+    try:
+        parsed = parse_feed(data, content_type="application/xml", base_url=None)
+    except Exception as exc:  # feedparser's own failures (a NUL in the encoding name, say)
+        raise BadFile(f"not a readable feed ({type(exc).__name__}: {exc})"[:300]) from None
     if not parsed.is_feed:
         raise BadFile(f"not an RSS/Atom feed ({parsed.bozo_reason or 'no feed elements'})")
     items = entries_to_rows(
@@ -498,7 +503,7 @@ def import_paths(
             counts["articles_new"] += stored.new
             counts["articles_updated"] += stored.updated
             counts["articles_duplicate"] += stored.duplicate
-            if items.rows or not items.rejected:
+            if items.rows or items.undated_skipped or not items.rejected:
                 counts["files_ok"] += 1
             else:
                 report(f"{path}: no item could be read ({len(items.rejected)} rejected); skipped")
@@ -514,6 +519,6 @@ def import_paths(
         )
         run.counts = {k: v for k, v in result.as_dict().items() if k not in ("rejected", "run_id", "errors")}
         run.counts["errors"] = len(errors)
-        if result.articles_read == 0 and (errors or rejected):
+        if result.nothing_read:
             run.fail("nothing could be imported")
     return result

@@ -350,3 +350,16 @@ def test_jsonl_lines_end_at_newline_only(tmp_path, db):
     s = import_paths(db, [f])
     assert s.articles_new == 2 and [r.where for r in s.rejected] == [f"{f}:3"]
     assert db.execute("select title from articles where url like '%/1'").fetchone()[0] == "Small caps\u2028rally"
+
+
+def test_found_by_the_fuzz_test(tmp_path, db):
+    # a NUL in the XML declaration made feedparser raise out of import
+    (tmp_path / "nul.xml").write_bytes(b'<?xml version="1.0" encoding="\x00utf-8"?><rss version="2.0"></rss>')
+    # JSON Lines whose first line is an array: the lines after it are still read, each on its own
+    (tmp_path / "lines.jsonl").write_text("[1, 2\n" + json.dumps(good_line(1)) + "\n")
+    # an undated line left out as asked is not a failure, even beside a rejected one
+    (tmp_path / "skip.jsonl").write_text("null\n" + json.dumps({**good_line(2), "published": None}) + "\n")
+    s = import_paths(db, [tmp_path / "nul.xml", tmp_path / "lines.jsonl", tmp_path / "skip.jsonl"], undated="skip")
+    assert s.errors[0].startswith(f"{tmp_path / 'nul.xml'}: not a readable feed (ValueError")
+    assert (s.files_ok, s.files_failed, s.articles_new, s.items_undated) == (2, 1, 1, 1)
+    assert [r.where for r in s.rejected] == [f"{tmp_path / 'lines.jsonl'}:1", f"{tmp_path / 'skip.jsonl'}:1"]
