@@ -82,10 +82,18 @@ def fetch(feed_files, urls, tags, full_text, concurrency, per_host, timeout, ret
     summary = fetch_feeds(db, specs, full_text=full_text, progress=is_interactive(), config=config, arguments=args)
     if not as_json:
         for f in summary.failed:
-            click.echo(f"failed: {f.url}: {f.error}", err=True)
+            click.echo(f"failed: {f.url or '(no url)'}: {f.error}", err=True)
+        _list_rejected(summary.rejected)
     emit_summary(summary, as_json)
     if summary.feeds and summary.feeds_failed == summary.feeds:
         raise AnalyzerError(f"every feed failed ({summary.feeds}); see the fetch_errors view")
+
+
+def _list_rejected(rejected) -> None:
+    for r in rejected[:MAX_LISTED]:
+        click.echo(f"rejected: {r.line()}", err=True)
+    if len(rejected) > MAX_LISTED:
+        click.echo(f"rejected: ... and {len(rejected) - MAX_LISTED} more (all in the rejected_items table)", err=True)
 
 
 def _timezone(ctx, param, value: str | None) -> str | None:
@@ -159,26 +167,18 @@ def import_(paths, source, timezone, undated, columns, db_path, as_json):
                 f"analyze import --db {p} {others}"
             )
     db = store.open_db(db_path)
-    shown = []
-
-    def rejected(r) -> None:
-        shown.append(r)
-        if not as_json and len(shown) <= MAX_LISTED:
-            click.echo(f"rejected: {r.line()}", err=True)
-
     summary = import_paths(
         db,
         list(paths),
         source=source,
         progress=is_interactive(),
         on_error=lambda line: click.echo(f"error: {line}", err=True),
-        on_reject=rejected,
         timezone=timezone,
         undated=undated,
         columns=columns,
     )
-    if not as_json and len(shown) > MAX_LISTED:
-        click.echo(f"rejected: ... and {len(shown) - MAX_LISTED} more (all in the rejected_items table)", err=True)
+    if not as_json:
+        _list_rejected(summary.rejected)
     emit_summary(summary, as_json)
     if summary.nothing_read:
         raise AnalyzerError("nothing could be imported")

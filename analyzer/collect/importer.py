@@ -414,7 +414,6 @@ def import_paths(
     source: str | None = None,
     progress: bool = False,
     on_error: Callable[[str], Any] | None = None,
-    on_reject: Callable[[Rejected], Any] | None = None,
     timezone: str | None = None,
     undated: str | None = None,
     columns: str | dict | None = None,
@@ -426,8 +425,7 @@ def import_paths(
     name) reads times without a UTC offset and dates alone (as the end of that day); `undated`
     ("now" or "skip") says what to do with items without a date; without them such items are
     rejected. `columns` maps CSV/JSONL names onto the fields ("title=headline,published=date").
-    `on_error(line)` is called for each file skipped, `on_reject(rejected)` for each item left out,
-    as it happens.
+    `on_error(line)` is called for each file skipped, as it happens.
     """
     files = _expand(paths if isinstance(paths, (list, tuple)) else [paths])
     if not files:
@@ -481,9 +479,6 @@ def import_paths(
                 report(f"{path}: {exc}; skipped")
                 counts["files_failed"] += 1
                 continue
-            for r in items.rejected:
-                if on_reject:
-                    on_reject(r)
             stored = StoreCounts()
             try:
                 for i in range(0, len(items.rows), BATCH):

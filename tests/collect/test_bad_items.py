@@ -363,3 +363,11 @@ def test_found_by_the_fuzz_test(tmp_path, db):
     assert s.errors[0].startswith(f"{tmp_path / 'nul.xml'}: not a readable feed (ValueError")
     assert (s.files_ok, s.files_failed, s.articles_new, s.items_undated) == (2, 1, 1, 1)
     assert [r.where for r in s.rejected] == [f"{tmp_path / 'lines.jsonl'}:1", f"{tmp_path / 'skip.jsonl'}:1"]
+
+
+def test_fetch_lists_rejected_entries_on_stderr(server, tmp_path):
+    bad = server.add("/dates", body=BAD_DATES_FEED.encode())
+    r = CliRunner().invoke(main, ["fetch", "--url", bad, "--db", str(tmp_path / "f.db")], env=TEST_ENV)
+    assert r.exit_code == 0, r.output
+    assert f"rejected: {bad} item 2 (d-year1): '0001-01-01T00:00:00+14:00' is before 1900" in r.stderr
+    assert r.stdout.strip().endswith("; 4 items rejected")
