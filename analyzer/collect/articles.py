@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,7 +238,7 @@ class Items:
     rejected: list[Rejected] = field(default_factory=list)
     undated_skipped: int = 0
 
-    def reject(self, source: str, where: str, reason: str) -> None:
+    def reject(self, source: str | os.PathLike, where: str, reason: str) -> None:
         self.rejected.append(Rejected(str(source), where, " ".join(str(reason).split())[:500]))
 
 

@@ -140,11 +140,12 @@ def retry_after_seconds(value: str | None) -> float | None:
 def _name_not_resolved(exc: BaseException) -> bool:
     """Whether a connection failed because the host name did not resolve (socket.gaierror underneath)."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, socket.gaierror):
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
             return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
     return False
 
 

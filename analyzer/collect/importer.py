@@ -25,6 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +247,7 @@ def _jsonl_items(path: Path, data: bytes, reader: Reader) -> Items:
         if not isinstance(obj, dict):
             items.reject(path, where, f"expected an object with {', '.join(FIELDS[:4])}; got {type(obj).__name__}")
             continue
-        reader.item(items, str(path), where, lambda obj=obj: reader.record_row(reader.mapped(obj)))
+        reader.item(items, str(path), where, partial(reader.record_row, reader.mapped(obj)))
     return items
 
 
@@ -293,7 +294,7 @@ def _csv_items(path: Path, data: bytes, reader: Reader) -> Items:
             items.reject(path, where, f"{len(values)} values for {len(keys)} columns")
             continue
         obj = dict(zip(keys, values))
-        reader.item(items, str(path), where, lambda obj=obj: mapping.record_row(mapping.mapped(obj)))
+        reader.item(items, str(path), where, partial(mapping.record_row, mapping.mapped(obj)))
     return items
 
 
