@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
+MAX_LENGTH = 100  # the longest timestamp format is about 40 characters
 
 _ISO_START = re.compile(r"\d{4}(?:-|\d{2}|$)")
 _YEAR_OR_MONTH = re.compile(r"\d{4}(?:-\d{2})?")
@@ -105,6 +106,8 @@ def read_timestamp(
     s = " ".join(str(raw).split())
     if not s:
         raise BadDate("empty timestamp")
+    if len(s) > MAX_LENGTH:
+        raise BadDate(f"{s[:40]!r}... is {len(s)} characters long, not a timestamp")
     if _ISO_START.match(s):
         dt, date_only = _iso(s)
     else:

@@ -98,6 +98,7 @@ def test_import_of_the_same_feed_xml_rejects_the_same_items(tmp_path, db):
         ("2024-07-11 10:00", "has no UTC offset"),
         ("2024-07-11", "a date without a time"),
         ("Thu, 11 Jul 2024 09:30:00", "has no UTC offset"),
+        ("2024-07-11T09:30:00Z" + " and more" * 50, "characters long, not a timestamp"),
     ],
 )
 def test_impossible_implausible_and_incomplete_timestamps_are_refused_with_the_reason(raw, reason):
