@@ -138,6 +138,11 @@ class Reader:
         except (BadItem, BadDate) as exc:
             items.reject(origin, where, str(exc))
             return
+        except BadFile:
+            raise
+        except Exception as exc:  # never expected, but one item's surprise costs that item only
+            items.reject(origin, where, f"{type(exc).__name__}: {exc}")
+            return
         if row is None:
             items.reject(origin, where, "no url, title or text")
             return
