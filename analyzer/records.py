@@ -74,6 +74,22 @@ class FeedFailure(Record):
 
 
 @dataclass(frozen=True)
+class Rejected(Record):
+    """One item (a feed entry, a JSONL or CSV line, a file's only article) left out, and why."""
+
+    source: str  # the feed URL or the file
+    where: str  # "file:line", or the feed/file and the item ("... item 3 (guid x)")
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+def _rejected_note(n: int) -> str:
+    return f"; {n} item{'s' if n != 1 else ''} rejected" if n else ""
+
+
+@dataclass(frozen=True)
 class FetchSummary(Record):
     feeds: int = 0
     feeds_ok: int = 0
@@ -87,8 +103,10 @@ class FetchSummary(Record):
     errors: int = 0
     full_text_ok: int = 0
     full_text_failed: int = 0
+    items_rejected: int = 0
     elapsed_s: float = 0.0
     failed: tuple[FeedFailure, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
     run_id: int | None = None
 
     @property
@@ -107,7 +125,7 @@ class FetchSummary(Record):
         )
         if self.full_text_ok or self.full_text_failed:
             s += f"; full text {self.full_text_ok} ok, {self.full_text_failed} not"
-        return s
+        return s + _rejected_note(self.items_rejected)
 
 
 @dataclass(frozen=True)
@@ -118,15 +136,30 @@ class ImportSummary(Record):
     articles_new: int = 0
     articles_updated: int = 0
     articles_duplicate: int = 0
-    errors: tuple[str, ...] = ()  # one line per problem: "file: reason" or "file:line: reason"
+    items_rejected: int = 0  # lines or entries refused, each listed in `rejected` with its reason
+    items_undated: int = 0  # items without a date left out as asked (--undated skip)
+    errors: tuple[str, ...] = ()  # one line per file skipped: "file: reason"
+    rejected: tuple[Rejected, ...] = ()
     elapsed_s: float = 0.0
     run_id: int | None = None
 
+    @property
+    def articles_read(self) -> int:
+        return self.articles_new + self.articles_updated + self.articles_duplicate
+
+    @property
+    def nothing_read(self) -> bool:
+        """Whether something was wrong and no item could be read (undated ones left out as asked count as read)."""
+        return self.articles_read + self.items_undated == 0 and bool(self.files_failed or self.items_rejected)
+
     def line(self) -> str:
-        return (
+        s = (
             f"import: {self.files} files ({self.files_ok} ok, {self.files_failed} skipped), articles "
             f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_duplicate} duplicate"
         )
+        if self.items_undated:
+            s += f"; {self.items_undated} undated left out"
+        return s + _rejected_note(self.items_rejected)
 
 
 @dataclass(frozen=True)
@@ -138,15 +171,25 @@ class ScoreSummary(Record):
     candidates: int = 0
     claims: int = 0
     chunks: int = 0
+    truncated: int = 0  # articles longer than max_chars: only their beginning was scored
+    claims_missing: int = 0  # articles scored earlier whose claims are gone (deleted): need --rescore
     model_version: str = ""
     theme_version: str = ""
     run_id: int | None = None
 
     def line(self) -> str:
-        return (
+        s = (
             f"scored {self.articles} articles ({self.skipped} already scored): "
             f"{self.claims} claims from {self.candidates} candidate sentences"
         )
+        if self.truncated:
+            s += f"; {self.truncated} long articles scored in part (see article_scores.scored_chars)"
+        if self.claims_missing:
+            s += (
+                f"; {self.claims_missing} articles scored earlier have lost their claims: "
+                "run `analyze score --rescore` to rebuild them"
+            )
+        return s
 
 
 @dataclass(frozen=True)

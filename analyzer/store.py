@@ -15,7 +15,7 @@ import json
 import os
 import platform
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ import sqlite_utils
 
 from analyzer import __version__
 from analyzer.errors import AnalyzerError
+from analyzer.records import Rejected
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "analyze.db"
@@ -104,7 +105,7 @@ TABLES: dict[str, Table] = {
             "attempt": int,
             "started_at": str,
             "status": int,  # HTTP status, null when no response
-            "outcome": str,  # ok | not_modified | http_error | timeout | too_large | network_error | parse_error | ...
+            "outcome": str,  # ok | not_modified | http_error | timeout | too_large | network_error | dns_error | invalid_url | parse_error | ...
             "bytes": int,
             "duration_ms": float,
             "error": str,
@@ -130,6 +131,7 @@ TABLES: dict[str, Table] = {
             "published_at": str,  # UTC
             "published_raw": str,  # the timestamp string as the source gave it, offset included
             "timestamp_source": str,  # feed | page | fetched
+            "timestamp_note": str,  # what was assumed to read published_at (no offset, date only); null: nothing
             "first_seen_at": str,
             "updated_at": str,
             "full_text_status": str,  # null | ok | failed | paywalled | truncated | skipped
@@ -140,6 +142,20 @@ TABLES: dict[str, Table] = {
         indexes=(("published_at",), ("feed_id", "published_at"), ("source",)),
         unique_indexes=(("guid",), ("canonical_url",), ("content_hash",)),
         fts=("title", "summary", "content"),
+    ),
+    # Items (feed entries, JSONL/CSV lines) a fetch or import left out, and why.
+    "rejected_items": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "source": str,  # the feed URL or the file
+            "location": str,  # "file:line", or the feed/file and the item
+            "reason": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("run_id",), ("source",)),
     ),
     # One row per sentence x theme.
     "claims": Table(
@@ -187,6 +203,9 @@ TABLES: dict[str, Table] = {
             "claims": int,
             "chunks": int,
             "mean_sentiment": float,
+            "text_chars": int,  # length of the article's text
+            "scored_chars": int,  # how much of it was scored (less: cut at max_chars)
+            "max_chars": int,  # the limit it was scored under (score --max-chars)
         },
         pk="article_id",
         foreign_keys=(("article_id", "articles", "id"),),
@@ -336,8 +355,18 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
         db.execute("pragma synchronous = normal")
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
+        if cannot_write(exc):
+            raise AnalyzerError(f"{path}: cannot write to the database ({exc}); is the disk full?") from None
         raise AnalyzerError(f"{path}: not a usable SQLite database ({exc})") from None
     return db
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error means the file could not be written (disk full, a file size limit)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+    return any(s in str(exc) for s in ("disk is full", "disk I/O error"))
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -380,8 +409,24 @@ def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
     for cols in spec.unique_indexes:
         if tuple(cols) not in existing:
             table.create_index(list(cols), unique=True, if_not_exists=True)
-    if spec.fts and not db[f"{name}_fts"].exists():
-        table.enable_fts(list(spec.fts), create_triggers=True, tokenize="porter")
+    if spec.fts:
+        _ensure_fts(db, name, spec.fts)
+
+
+def _ensure_fts(db: sqlite_utils.Database, name: str, columns: tuple[str, ...]) -> None:
+    """The full-text index of `name` and the triggers that keep it current. One half without the
+    other (someone dropped `claims_fts`, or a trigger) is rebuilt from the table, rather than left
+    to fail every later write."""
+    fts = db[f"{name}_fts"]
+    triggers = {f"{name}_{suffix}" for suffix in ("ai", "ad", "au")}
+    have = {t.name for t in db[name].triggers} & triggers
+    if fts.exists() and have == triggers:
+        return
+    for trigger in have:
+        db.execute(f"drop trigger [{trigger}]")
+    if fts.exists():
+        fts.drop()
+    db[name].enable_fts(list(columns), create_triggers=True, tokenize="porter")
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -404,6 +449,11 @@ class Run:
     id: int
     counts: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None  # set by `fail()`: the run ends 'failed' though no exception was raised
+
+    def fail(self, reason: str) -> None:
+        """Mark the run failed (every feed failed, nothing could be imported) while still returning its summary."""
+        self.failure = reason
 
 
 def _mark_killed_runs(db: sqlite_utils.Database) -> None:
@@ -454,24 +504,42 @@ def record_run(
     status, error = "ok", None
     try:
         yield run
-    except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted by user"
+        if run.failure:
+            status, error = "failed", run.failure
+    except KeyboardInterrupt as exc:
+        status, error = "interrupted", str(exc) or "interrupted by user"
         raise
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with db.conn:
-            db["runs"].update(
-                run_id,
-                {
-                    "ended_at": utcnow(),
-                    "status": status,
-                    "error": error,
-                    "counts": json.dumps(run.counts, default=str, sort_keys=True),
-                    "versions": json.dumps(run.versions, sort_keys=True),
-                },
-            )
+        try:
+            with db.conn:
+                db["runs"].update(
+                    run_id,
+                    {
+                        "ended_at": utcnow(),
+                        "status": status,
+                        "error": error,
+                        "counts": json.dumps(run.counts, default=str, sort_keys=True),
+                        "versions": json.dumps(run.versions, sort_keys=True),
+                    },
+                )
+        except sqlite3.Error:
+            if status == "ok":
+                raise
+            # The disk that failed the run fails this write too: the error already on its way says why.
+
+
+def record_rejected(db: sqlite_utils.Database, run_id: int | None, rejected: Iterable[Rejected]) -> None:
+    """Store items a run left out (call inside the transaction that stores the rest)."""
+    now = utcnow()
+    rows = [
+        {"run_id": run_id, "source": r.source, "location": r.where, "reason": r.reason, "created_at": now}
+        for r in rejected
+    ]
+    if rows:
+        db["rejected_items"].insert_all(rows)
 
 
 @contextmanager
@@ -498,6 +566,7 @@ __all__ = [
     "ensure_schema",
     "library_versions",
     "open_db",
+    "record_rejected",
     "record_run",
     "transaction",
     "utcnow",

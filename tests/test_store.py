@@ -81,3 +81,20 @@ def test_a_killed_run_is_marked_by_the_next_one(tmp_path):
     with store.record_run(db, "fetch", {}):
         pass
     assert [r["status"] for r in db["runs"].rows_where(order_by="id")] == ["killed", "ok"]
+
+
+@pytest.mark.parametrize("damage", ["drop table claims_fts", "drop trigger claims_ai"])
+def test_a_dropped_full_text_index_or_trigger_is_rebuilt(tmp_path, damage):
+    path = tmp_path / "fts.db"
+    db = store.open_db(path)
+    db["articles"].insert({"id": "a1", "title": "t"})
+    db["claims"].insert({"id": "c1", "article_id": "a1", "theme": "rate_cuts", "sentence": "Yields tumbled."})
+    db.conn.commit()
+    db.execute(damage)
+    db.conn.commit()
+    db.conn.close()
+    db = store.open_db(path)  # was: "not a usable SQLite database (trigger claims_ai already exists)"
+    db["claims"].insert({"id": "c2", "article_id": "a1", "theme": "rate_cuts", "sentence": "Yields surged."})
+    hits = lambda q: db.execute("select count(*) from claims_fts where claims_fts match ?", [q]).fetchone()[0]  # noqa: E731
+    assert (hits("tumbled"), hits("surged")) == (1, 1)
+    assert {t.name for t in db["claims"].triggers} >= {"claims_ai", "claims_ad", "claims_au"}

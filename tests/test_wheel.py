@@ -28,7 +28,18 @@ def installed(tmp_path_factory) -> Path:
         else:
             shutil.copy2(p, src / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist")],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp / "dist"),
+        ],
         check=True,
         capture_output=True,
         cwd=tmp,
@@ -36,10 +47,24 @@ def installed(tmp_path_factory) -> Path:
     (wheel,) = (tmp / "dist").glob("*.whl")
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = Path(subprocess.check_output([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    site = Path(
+        subprocess.check_output(
+            [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps", "-q", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
@@ -49,7 +74,11 @@ def installed(tmp_path_factory) -> Path:
 
 def test_the_wheel_carries_models_feeds_and_metadata_but_no_training_labels(installed):
     out = subprocess.check_output(
-        [installed / "bin" / "python", "-c", "import analyzer.paths as p; print(p.__file__); print(p.MODELS_DIR); print(p.FEEDS_DIR)"],
+        [
+            installed / "bin" / "python",
+            "-c",
+            "import analyzer.paths as p; print(p.__file__); print(p.MODELS_DIR); print(p.FEEDS_DIR)",
+        ],
         text=True,
         cwd=installed.parent,
     ).split()
@@ -64,7 +93,12 @@ def test_the_wheel_carries_models_feeds_and_metadata_but_no_training_labels(inst
 def test_analyze_demo_runs_from_an_unrelated_folder(installed, tmp_path):
     env = {"PATH": f"{installed / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "ANALYZE_THREADS": "1"}
     r = subprocess.run(
-        [installed / "bin" / "analyze", "demo", "--db", "d.db"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        [installed / "bin" / "analyze", "demo", "--db", "d.db"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "claims" in r.stdout and r.stdout.strip().splitlines()[-1].strip().endswith("serve --db d.db")

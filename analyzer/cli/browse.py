@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli.common import db_option
+from analyzer.cli.common import REPORTS_DEFAULT, db_option, reports_dir
 
 
 @click.command()
@@ -34,10 +34,11 @@ def serve(db_path: str, host: str, port: int) -> None:
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Folder for the comparison reports [default: reports/<db stem> beside the database].",
+    show_default=REPORTS_DEFAULT,
+    help="Folder for the reports: each theme's PNG figures and HTML report go in a folder named for it.",
 )
 def demo(db_path: str, out_dir: str | None) -> None:
     """Build a demo database offline from the bundled sample articles and prices, then print how to browse it."""
     from analyzer.browse.demo import build_demo
 
-    build_demo(db_path, out_dir=out_dir)
+    build_demo(db_path, out_dir=reports_dir(out_dir, db_path))

@@ -7,33 +7,36 @@ import sys
 
 import click
 
-from analyzer.cli.common import db_option, emit_summary, is_interactive, json_option
+from analyzer.cli.common import (
+    check_themes,
+    db_option,
+    emit_summary,
+    is_interactive,
+    json_option,
+    theme_option,
+    themes_option,
+)
 from analyzer.errors import AnalyzerError
+from analyzer.nlp.scoring import MAX_CHARS
 
 model_option = click.option(
     "--model",
     "model",
-    default=None,
+    default="default",
+    show_default=True,
     metavar="NAME_OR_PATH",
-    help="Sentiment model: the shipped default, 'vader', a local Hugging Face model directory, or 'rules' "
-    "(no models at all: no sentiment, and triggers and stance cues decide the claims).",
+    help="Sentiment model: 'default' (the shipped one), 'vader', a local Hugging Face model directory, or "
+    "'rules' (no models at all: no sentiment, and triggers and stance cues decide the claims).",
 )
 claim_model_option = click.option(
     "--claim-model",
     "claim_model",
-    default=None,
+    default="default",
+    show_default=True,
     metavar="NAME_OR_PATH",
-    help="Claim model (theme, stance, orientation, certainty): the shipped default, 'rules' (triggers and "
-    "stance cues decide), or the directory of a trained claims artifact.",
+    help="Claim model (theme, stance, orientation, certainty): 'default' (the shipped one), 'rules' (triggers "
+    "and stance cues decide), or the directory of a trained claims artifact.",
 )
-themes_option = click.option(
-    "--themes",
-    "themes_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Theme definitions file (default: models/themes.yml, or $ANALYZE_MODELS_DIR/themes.yml).",
-)
-theme_option = click.option("--theme", "theme_names", multiple=True, help="Only this theme (repeatable).")
 
 
 @click.command("score")
@@ -43,14 +46,25 @@ theme_option = click.option("--theme", "theme_names", multiple=True, help="Only 
 @themes_option
 @theme_option
 @click.option("--rescore", is_flag=True, help="Redo articles already scored with the current versions.")
-@click.option("--batch-size", default=32, show_default=True, help="Articles per transaction.")
-@click.option("--limit", type=int, default=None, help="Score at most this many articles.")
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Articles per transaction."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score at most this many articles.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    default=MAX_CHARS,
+    show_default=True,
+    help="Characters of one article scored; a longer one is scored in part (recorded in article_scores) "
+    "and scored again when this is raised.",
+)
 @json_option
-def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_size, limit, as_json):
+def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_size, limit, max_chars, as_json):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
 
+    check_themes(theme_names, themes_path)
     summary = score_articles(
         store.open_db(db_path),
         model=model,
@@ -61,6 +75,8 @@ def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_
         themes_path=themes_path,
         theme_names=list(theme_names) or None,
         limit=limit,
+        max_chars=max_chars,
+        log=lambda message: click.echo(message, err=True),
     )
     emit_summary(summary, as_json)
 
@@ -76,18 +92,18 @@ def _read_input(src: str) -> tuple[str, bytes]:
 
 
 @click.command("extract")
-@click.argument("src", default="-", metavar="[FILE|-]")
+@click.argument("src", default="-", metavar="[FILE|-]", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--jsonl", "jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}; claims carry the id.')
 @model_option
 @claim_model_option
 @themes_option
 @theme_option
-@click.option("--batch-size", default=64, show_default=True, help="Texts per model batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Texts per model batch.")
 def extract(src, jsonl, model, claim_model, themes_path, theme_names, batch_size):
     """Claims from ad-hoc text (no database): one JSON line per claim."""
-    from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english, validate_theme_names
+    from analyzer.nlp.extract import ClaimExtractor, looks_binary, looks_english
 
-    validate_theme_names(theme_names, themes_path)
+    check_themes(theme_names, themes_path)
     name, data = _read_input(src)
     if not data.strip():
         click.echo(f"{name}: empty input, no claims", err=True)

@@ -1,4 +1,16 @@
-"""Options and output helpers shared by the command modules."""
+"""Options and output helpers shared by the command modules.
+
+Conventions every command follows:
+- One meaning per option name: `--db` the SQLite file, `--themes FILE` the theme definitions,
+  `--theme NAME` a theme (repeatable where several make sense), `--model` the sentiment model,
+  `--json` a machine-readable summary, `--out DIR` a folder for what the command writes.
+- Usage errors (an unknown option, a value out of range or of the wrong form, an unknown theme,
+  a file named on the command line that does not exist) exit 2, as click does, before anything
+  is written; runtime errors (bad file contents, nothing could be done, the database) exit 1
+  with one line `error: ...`.
+- Defaults are shown by click, one way: `[default: value]`, or `[default: (description)]` when
+  the default is worked out at run time; help texts do not repeat them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,7 @@ import sys
 
 import click
 
+from analyzer.errors import AnalyzerError
 from analyzer.records import Record
 from analyzer.store import DEFAULT_DB
 
@@ -23,6 +36,43 @@ db_option = click.option(
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON summary.")
 
+themes_option = click.option(
+    "--themes",
+    "themes_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    show_default="models/themes.yml, or $ANALYZE_MODELS_DIR/themes.yml",
+    help="Theme definitions file.",
+)
+
+
+def _names(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n.strip() for v in value for n in v.split(",") if n.strip())
+
+
+theme_option = click.option(
+    "--theme",
+    "theme_names",
+    multiple=True,
+    metavar="NAME",
+    callback=_names,
+    show_default="all themes",
+    help="Only this theme (repeatable, or comma-separated).",
+)
+
+
+def check_themes(names, themes_path=None) -> None:
+    """A usage error (exit 2) for a theme name the definitions do not have, or a definitions file
+    that cannot be read (exit 1)."""
+    from analyzer.themes import load_themes
+
+    themes = load_themes(str(themes_path) if themes_path else None)
+    for name in names or ():
+        try:
+            themes.get(name)
+        except AnalyzerError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--theme'") from None
+
 
 def is_interactive() -> bool:
     """Progress bars only on a terminal; quiet in pipes and CI."""
@@ -35,3 +85,17 @@ def emit_summary(summary: Record, as_json: bool) -> None:
         click.echo(json.dumps(summary.as_dict(), sort_keys=True, default=str))
     else:
         click.echo(summary.line())  # type: ignore[attr-defined]
+
+
+def reports_dir(out_dir: str | None, db_path: str) -> str:
+    """Where reports go: `out_dir`, else reports/<database stem> beside the database (compare and
+    demo agree; each theme gets a folder inside)."""
+    from pathlib import Path
+
+    if out_dir:
+        return out_dir
+    db = Path(db_path)
+    return str(db.parent / "reports" / db.stem)
+
+
+REPORTS_DEFAULT = "reports/<db stem> beside the database"

@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import click
 
-from analyzer.cli.common import db_option, emit_summary, json_option
-from analyzer.errors import AnalyzerError
+from analyzer.cli.common import (
+    REPORTS_DEFAULT,
+    check_themes,
+    db_option,
+    emit_summary,
+    json_option,
+    reports_dir,
+    theme_option,
+)
+
+PRICE_SOURCES = ("bundled", "yfinance", "stooq")
 
 
 def _csv_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected a date YYYY-MM-DD") from None
+
+
+def _source(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value in PRICE_SOURCES:
+        return value
+    if value.startswith("csv:"):
+        path = Path(value[4:]).expanduser()
+        if not path.exists():
+            raise click.BadParameter(f"{value!r}: {path} does not exist")
+        return value
+    raise click.BadParameter(f"unknown price source {value!r} (use csv:PATH, {', '.join(PRICE_SOURCES)})")
+
+
 @click.command("prices")
-@click.option("--symbols", help="Comma-separated symbols, e.g. IWM,SPY,QQQ,DGS2 (default: all the source has).")
-@click.option("--start", help="First date to load (YYYY-MM-DD).")
-@click.option("--end", help="Last date to load (YYYY-MM-DD).")
+@click.option(
+    "--symbols",
+    show_default="all the source has",
+    help="Comma-separated symbols, e.g. IWM,SPY,QQQ,DGS2.",
+)
+@click.option("--start", metavar="DATE", callback=_day, help="First date to load (YYYY-MM-DD).")
+@click.option("--end", metavar="DATE", callback=_day, help="Last date to load (YYYY-MM-DD).")
 @click.option(
     "--source",
     default="bundled",
     show_default=True,
+    callback=_source,
     help="csv:PATH (a file, or a folder of SYMBOL.csv), bundled (2023-2024 sample), yfinance or stooq.",
 )
 @db_option
@@ -29,6 +66,8 @@ def prices(symbols, start, end, source, db_path, as_json):
     from analyzer import store
     from analyzer.market.prices import load_prices
 
+    if start and end and start > end:
+        raise click.BadParameter(f"--start {start} is after --end {end}", param_hint="'--start'/'--end'")
     db = store.open_db(db_path)
     summary = load_prices(db, _csv_list(symbols), source=source, start=start, end=end)
     if not as_json:
@@ -40,7 +79,7 @@ def prices(symbols, start, end, source, db_path, as_json):
 
 
 @click.command("align")
-@click.option("--themes", help="Comma-separated themes (default: all defined themes).")
+@theme_option
 @click.option(
     "--window",
     default=60,
@@ -50,38 +89,47 @@ def prices(symbols, start, end, source, db_path, as_json):
 )
 @db_option
 @json_option
-def align(themes, window, db_path, as_json):
+def align(theme_names, window, db_path, as_json):
     """Put claims on the exchange calendar: build claim_returns, daily_theme_index, claim_resolution."""
     from analyzer import store
     from analyzer.alignment import align as run_align
 
+    check_themes(theme_names)
     db = store.open_db(db_path, create=False)
-    summary = run_align(db, themes=_csv_list(themes), window=window)
+    summary = run_align(db, themes=list(theme_names) or None, window=window)
     emit_summary(summary, as_json)
 
 
-def _horizons(value: str) -> tuple[int, ...]:
+def _horizons(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
     try:
         hs = tuple(int(h) for h in value.split(",") if h.strip())
     except ValueError:
-        raise AnalyzerError(f"--horizons {value!r}: expected comma-separated session counts, e.g. 1,5,20") from None
+        raise click.BadParameter(f"{value!r}: expected comma-separated session counts, e.g. 1,5,20") from None
     if not hs or min(hs) < 1:
-        raise AnalyzerError(f"--horizons {value!r}: horizons must be positive session counts")
+        raise click.BadParameter(f"{value!r}: horizons must be positive session counts")
     return hs
 
 
 @click.command("compare")
-@click.option("--theme", required=True, help="Theme to study, e.g. small_cap_rotation.")
-@click.option("--horizons", default="1,5,20", show_default=True, help="Forward-return horizons in sessions.")
+@click.option("--theme", required=True, metavar="NAME", help="Theme to study, e.g. small_cap_rotation.")
+@click.option(
+    "--horizons",
+    default="1,5,20",
+    show_default=True,
+    callback=_horizons,
+    help="Forward-return horizons in sessions.",
+)
 @click.option(
     "--out",
     "out_dir",
-    default="reports",
-    show_default=True,
+    default=None,
+    show_default=REPORTS_DEFAULT,
     type=click.Path(file_okay=False),
-    help="Folder for the PNG figures and the HTML report.",
+    help="Folder for the reports: the theme's PNG figures and HTML report go in a folder named for it.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for the placebo and bootstrap.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the placebo and bootstrap."
+)
 @click.option(
     "--signal",
     default="index_value",
@@ -96,8 +144,10 @@ def compare(theme, horizons, out_dir, seed, signal, db_path, as_json):
     from analyzer import store
     from analyzer.study.comparison import compare as run_compare
 
+    check_themes([theme])
     db = store.open_db(db_path, create=False)
-    summary = run_compare(db, theme, horizons=_horizons(horizons), out_dir=out_dir, seed=seed, signal=signal)
+    out = Path(reports_dir(out_dir, db_path)) / theme
+    summary = run_compare(db, theme, horizons=horizons, out_dir=out, seed=seed, signal=signal)
     for note in summary.skipped:
         click.echo(f"note: {note}", err=True)
     emit_summary(summary, as_json)

@@ -15,6 +15,7 @@ model_option = click.option(
     "model_name",
     default="default",
     show_default=True,
+    metavar="NAME_OR_PATH",
     help="'default' (the shipped model), 'vader', or a local model directory "
     "(a trained artifact or any Hugging Face sequence-classification model).",
 )
@@ -65,12 +66,25 @@ def _records(text: str, jsonl: bool, name: str):
         yield obj.get("id", n), obj["text"]
 
 
+def _data_sets(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    from analyzer.training.sentiment_data import ALL_DATASETS
+
+    bad = [n for n in value if n not in ALL_DATASETS]
+    if bad:
+        raise click.BadParameter(f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(ALL_DATASETS)}")
+    return value
+
+
 @click.command("sentiment")
-@click.argument("source", default="-", metavar="[FILE|-]")
+@click.argument(
+    "source", default="-", metavar="[FILE|-]", type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
 @click.option("--jsonl", is_flag=True, help='Input lines are {"id": ..., "text": ...}.')
 @model_option
 @labels_option
-@click.option("--batch-size", default=64, show_default=True)
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Sentences per model batch."
+)
 def sentiment(source, jsonl, model_name, labels, batch_size):
     """Sentence-level sentiment: one JSON line {"id","label","score","probs"} per input line.
 
@@ -118,12 +132,14 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "--data",
     "data",
     multiple=True,
-    help="Data set to train on (repeatable): phrasebank, twitter, sentfin, fiqa. "
-    "Default: phrasebank, twitter, sentfin.",
+    callback=_data_sets,
+    show_default="phrasebank, twitter, sentfin",
+    help="Data set to train on (repeatable): phrasebank, twitter, sentfin, fiqa.",
 )
 @click.option(
     "--exclude",
     multiple=True,
+    callback=_data_sets,
     help="Leave a data set out (e.g. --exclude phrasebank for non-commercial licence reasons).",
 )
 @click.option(
@@ -138,15 +154,32 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Output folder of the artifact (with --only all: DIR/sentiment and DIR/claims) "
-    "[default: models/sentiment, models/claims].",
+    show_default="models/sentiment, models/claims",
+    help="Output folder of the artifact (with --only all: DIR/sentiment and DIR/claims).",
 )
-@click.option("--seed", default=13, show_default=True)
-@click.option("--epochs", default=None, type=float)
-@click.option("--max-steps", default=None, type=int, help="Stop after this many optimiser steps (smoke tests).")
-@click.option("--limit", default=None, type=int, help="Use only this many training rows (smoke tests).")
+@click.option("--seed", type=click.IntRange(min=0), default=13, show_default=True, help="Seed for every random draw.")
 @click.option(
-    "--threads", default=1, show_default=True, help="torch threads (one is fastest on a busy 2-core machine)."
+    "--epochs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    show_default="2.5 sentiment, 8 claims",
+    help="Passes over the training data.",
+)
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many optimiser steps (smoke tests).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Use only this many training rows (smoke tests)."
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="torch threads (one is fastest on a busy 2-core machine).",
 )
 @click.option(
     "--eval/--no-eval",
@@ -175,11 +208,6 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
         from analyzer.training.sentiment import TrainConfig, train_sentiment
 
         names = tuple(data) or sentiment_data.DEFAULT_TRAIN
-        bad = [n for n in names + tuple(exclude) if n not in sentiment_data.ALL_DATASETS]
-        if bad:
-            raise AnalyzerError(
-                f"unknown data set(s) {', '.join(bad)}; choose from {', '.join(sentiment_data.ALL_DATASETS)}"
-            )
         names = tuple(n for n in names if n not in exclude)
         cfg = TrainConfig(data=names, method=method, seed=seed, threads=threads, max_steps=max_steps, limit=limit)
         if epochs is not None:
@@ -204,12 +232,14 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
 
 
 @click.command("eval")
-@click.argument("csv_path", metavar="FILE.csv", required=False)
+@click.argument("csv_path", metavar="FILE.csv", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--model",
     "models",
     multiple=True,
-    help="Model to evaluate (repeatable to compare side by side): default, vader, or a local directory.",
+    metavar="NAME_OR_PATH",
+    show_default="default",
+    help="Model to evaluate (repeatable to compare side by side): 'default', 'vader', or a local directory.",
 )
 @labels_option
 @click.option("--dev", "dev", is_flag=True, help="Evaluate on the dev splits of ../shared/data instead of a file.")
@@ -220,7 +250,7 @@ def eval_(csv_path, models, labels, dev, as_json):
     from analyzer.training.evaluate import evaluate, evaluate_dev_sets, format_results, read_labelled_csv
 
     if not csv_path and not dev:
-        raise AnalyzerError("give FILE.csv (columns text,label) or --dev")
+        raise click.UsageError("give FILE.csv (columns text,label) or --dev")
     loaded = [load_model(m, labels=labels) for m in (models or ("default",))]
     if dev:
         results = evaluate_dev_sets(loaded)

@@ -4,16 +4,17 @@ entries in place."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import html
+import os
 import re
-import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from analyzer.collect.dates import BadDate, parse_now, read_timestamp
+from analyzer.records import Rejected
 
 if TYPE_CHECKING:  # the store (and sqlite-utils) stay out of parse worker processes
     import sqlite_utils
@@ -57,7 +58,17 @@ TRACKING_PARAMS = {
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "icid")
 
 # Columns that describe the article's content; a change in one of them is an update.
-CONTENT_FIELDS = ("url", "title", "author", "summary", "content", "language", "published_at", "published_raw")
+CONTENT_FIELDS = (
+    "url",
+    "title",
+    "author",
+    "summary",
+    "content",
+    "language",
+    "published_at",
+    "published_raw",
+    "timestamp_note",
+)
 UNIQUE_KEYS = ("guid", "canonical_url", "content_hash")
 
 
@@ -76,11 +87,13 @@ def canonical_url(url: str | None) -> str | None:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
     ]
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number: keep the URL as it came
+        return url
     host = (parts.hostname or "").lower()
-    if parts.port and not (
-        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
-    ):
-        host = f"{host}:{parts.port}"
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
 
@@ -160,37 +173,73 @@ def article_id(guid: str | None, canonical: str | None, chash: str | None) -> st
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
-def iso_utc(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def struct_to_iso(st: time.struct_time) -> str:
-    return datetime.fromtimestamp(calendar.timegm(st), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_timestamp(raw: str | None) -> str | None:
-    """A timestamp string (ISO 8601 or RFC 822) as UTC ISO; None when it cannot be read.
-    A value without an offset is taken as UTC."""
+def parse_timestamp(raw: str | None, now: str | datetime | None = None) -> str | None:
+    """A timestamp from page metadata as UTC ISO, or None when it cannot be read (see
+    `dates.read_timestamp`; a time without an offset is UTC there, as in feeds)."""
     if not raw or not str(raw).strip():
         return None
-    raw = str(raw).strip()
-    try:
-        return iso_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
-    except ValueError:
-        pass
-    try:
-        return iso_utc(parsedate_to_datetime(raw))
-    except (TypeError, ValueError, IndexError):
-        pass
-    from feedparser.datetimes import _parse_date  # the same date grammars feeds get
+    from feedparser.datetimes import _parse_date  # the other date grammars feeds and pages use
 
     try:
-        st = _parse_date(raw)
+        struct = _parse_date(str(raw))
     except (ValueError, OverflowError, TypeError):
-        st = None
-    return struct_to_iso(st) if st else None
+        struct = None
+    try:
+        return read_timestamp(str(raw), now=parse_now(now), utc_default=True, struct=struct).utc
+    except BadDate:
+        return None
+
+
+class BadItem(ValueError):
+    """One item (entry, line) that cannot be stored as it is; the message says why."""
+
+
+class UndatedSkipped(Exception):
+    """An item without a date, left out as the caller asked (undated="skip")."""
+
+
+UNDATED = ("now", "skip")
+
+
+def stamp(
+    row: dict,
+    raw,
+    *,
+    now: str,
+    timezone: str | None = None,
+    undated: str | None = "now",
+    utc_default: bool = False,
+    struct=None,
+) -> None:
+    """Set the row's published_at, published_raw and timestamp_note from the source's value `raw`.
+
+    A value that cannot be read raises BadDate with the reason (see `dates.read_timestamp`).
+    An item without one: undated="now" leaves published_at empty for `finish_row` to stamp with
+    the time it was first seen; "skip" raises UndatedSkipped; None refuses it (BadDate).
+    """
+    if raw is None or not str(raw).strip():
+        if undated == "now":
+            row["published_at"] = None
+            return
+        if undated == "skip":
+            raise UndatedSkipped()
+        raise BadDate("no publication date; pass --undated now to use the time of import, or --undated skip")
+    if not isinstance(raw, str):
+        raise BadDate(f"published {raw!r}: expected a string (ISO 8601 with an offset, or RFC 2822)")
+    ts = read_timestamp(raw, now=parse_now(now), timezone=timezone, utc_default=utc_default, struct=struct)
+    row.update(published_at=ts.utc, published_raw=raw, timestamp_note=ts.note)
+
+
+@dataclass
+class Items:
+    """What reading one document gave: article rows, items rejected (with reasons), undated skipped."""
+
+    rows: list[dict] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    undated_skipped: int = 0
+
+    def reject(self, source: str | os.PathLike, where: str, reason: str) -> None:
+        self.rejected.append(Rejected(str(source), where, " ".join(str(reason).split())[:500]))
 
 
 @dataclass
@@ -209,8 +258,16 @@ class StoreCounts:
 
 def finish_row(row: dict, now: str | None = None) -> dict | None:
     """Fill the derived columns of an article row (canonical url, hash, id, timestamp source).
-    Returns None for a row with nothing to identify it."""
+    Returns None for a row with nothing to identify it; BadItem for text SQLite cannot store."""
     now = now or utcnow()
+    for col, value in row.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadItem(f"{col}: not valid Unicode text (a lone surrogate)") from None
+        elif value is not None and not isinstance(value, (int, float)):
+            raise BadItem(f"{col}: expected text, got {type(value).__name__}")
     row["canonical_url"] = canonical_url(row.get("url"))
     body = row.get("content") or row.get("summary")
     row["content_hash"] = content_hash(row.get("title"), body, row["canonical_url"])
@@ -305,11 +362,12 @@ def store_articles(
                 continue
             if col == "content" and existing.get("full_text_status") == "ok":
                 continue  # content holds the page's full text; the feed's shorter text is not news
-            if col in ("published_at", "published_raw") and row.get("timestamp_source") == "fetched":
+            if col in ("published_at", "published_raw", "timestamp_note") and row.get("timestamp_source") == "fetched":
                 continue  # no date in the source: the first sighting stays the article's time
             changes[col] = new
         if changes and "published_at" in changes:
             changes["timestamp_source"] = row.get("timestamp_source")
+            changes["timestamp_note"] = row.get("timestamp_note")
         for key in UNIQUE_KEYS:
             value = row.get(key)
             if value and not existing.get(key) and not index.taken(key, value, existing["id"]):

@@ -19,23 +19,33 @@ class FeedSpec:
     url: str
     name: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    error: str | None = None  # why this entry cannot be fetched (a malformed URL): that feed's failure
 
     @property
     def label(self) -> str:
         return self.name or self.url
 
 
-def check_url(url: str, where: str = "--url") -> str:
-    """Return the URL stripped, or raise a one-line error naming it."""
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AnalyzerError(f"{where}: {url!r} is not an http(s) URL")
+def url_problem(url) -> str | None:
+    """Why `url` cannot be fetched as a feed, or None when it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "no url"
+    url = url.strip()
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise AnalyzerError(f"{where}: {url!r} has an invalid port") from None
-    return url
+    except ValueError as exc:
+        return f"{url!r} is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL"
+    return None
+
+
+def spec(url, name: str | None = None, tags=(), where: str = "--url") -> FeedSpec:
+    """A FeedSpec for `url`; a malformed one carries its error instead of raising, so it fails alone."""
+    problem = url_problem(url)
+    url = url.strip() if isinstance(url, str) else ""
+    return FeedSpec(url, name, tuple(tags), f"{where}: {problem}" if problem else None)
 
 
 def load_feed_list(path: str | Path) -> list[FeedSpec]:
@@ -61,12 +71,13 @@ def _from_toml(path: Path, data: bytes) -> list[FeedSpec]:
         raise AnalyzerError(f"{path}: expected [[feed]] tables with name, url and tags")
     out = []
     for i, e in enumerate(entries, 1):
-        if not isinstance(e, dict) or "url" not in e:
-            raise AnalyzerError(f"{path}: feed #{i} has no url")
+        if not isinstance(e, dict):
+            raise AnalyzerError(f"{path}: feed #{i} is not a table with name, url and tags")
         tags = e.get("tags") or []
         if isinstance(tags, str):
             tags = [tags]
-        out.append(FeedSpec(check_url(str(e["url"]), f"{path} feed #{i}"), e.get("name"), tuple(map(str, tags))))
+        name = e.get("name") if isinstance(e.get("name"), str) else None
+        out.append(spec(e.get("url"), name, tuple(map(str, tags)), f"{path} feed #{i}"))
     return out
 
 
@@ -83,7 +94,7 @@ def _from_opml(path: Path, data: bytes) -> list[FeedSpec]:
             own = tuple(t.strip() for t in (child.get("category") or "").replace("/", ",").split(",") if t.strip())
             if url:
                 name = child.get("title") or child.get("text")
-                out.append(FeedSpec(check_url(url, f"{path} outline {name!r}"), name, inherited + own))
+                out.append(spec(url, name, inherited + own, f"{path} outline {name!r}"))
             else:
                 folder = child.get("title") or child.get("text")
                 walk(child, inherited + own + ((folder,) if folder else ()))
@@ -103,7 +114,7 @@ def select_feeds(
     specs: list[FeedSpec] = []
     for f in feed_files or []:
         specs.extend(load_feed_list(f))
-    specs.extend(FeedSpec(check_url(u)) for u in urls or [])
+    specs.extend(spec(u) for u in urls or [])
     if not feed_files and not urls:
         specs = load_feed_list(DEFAULT_FEED_LIST)
     if tags:
@@ -112,7 +123,8 @@ def select_feeds(
     seen: set[str] = set()
     out = []
     for s in specs:
-        if s.url not in seen:
-            seen.add(s.url)
+        key = s.url if not s.error else f"{s.url}\n{s.error}"
+        if key not in seen:
+            seen.add(key)
             out.append(s)
     return out

@@ -23,11 +23,11 @@ import sqlite_utils
 
 from analyzer import store
 from analyzer.collect.articles import StoreCounts, store_articles
-from analyzer.collect.feedlists import FeedSpec, check_url
+from analyzer.collect.feedlists import FeedSpec, spec
 from analyzer.collect.http import Fetcher, HttpConfig, Response
 from analyzer.collect.parse import parse_to_rows
 from analyzer.errors import AnalyzerError
-from analyzer.records import FeedFailure, FetchSummary
+from analyzer.records import FeedFailure, FetchSummary, Rejected
 
 PAGE_BATCH = 20
 
@@ -48,8 +48,10 @@ class Counts:
     errors: int = 0
     full_text_ok: int = 0
     full_text_failed: int = 0
+    items_rejected: int = 0
     elapsed_s: float = 0.0
     failed: list[FeedFailure] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
     def add(self, c: StoreCounts) -> None:
         self.articles_new += c.new
@@ -58,16 +60,16 @@ class Counts:
 
     def freeze(self, run_id: int | None = None) -> FetchSummary:
         counts = {f.name: getattr(self, f.name) for f in fields(self)}
-        return FetchSummary(**{**counts, "failed": tuple(self.failed)}, run_id=run_id)
+        return FetchSummary(**{**counts, "failed": tuple(self.failed), "rejected": tuple(self.rejected)}, run_id=run_id)
 
 
 def _as_spec(f) -> FeedSpec:
     if isinstance(f, FeedSpec):
         return f
     if isinstance(f, str):
-        return FeedSpec(check_url(f))
+        return spec(f, where="feed")
     if isinstance(f, dict):
-        return FeedSpec(check_url(f["url"]), f.get("name"), tuple(f.get("tags") or ()))
+        return spec(f.get("url"), f.get("name"), tuple(f.get("tags") or ()), where="feed")
     raise AnalyzerError(f"not a feed: {f!r}")
 
 
@@ -141,6 +143,7 @@ def parse_response(feed: dict, resp: Response, now: str) -> dict | None:
         "feed_id": feed["id"],
         "source": feed.get("name") or feed["url"],
         "now": now,
+        "origin": feed["url"],
     }
 
 
@@ -152,6 +155,7 @@ def write_feed_result(
     fetch_rows = _fetch_rows(resp, run_id, "feed", feed_id=feed["id"])
     feed_upd = {"last_fetched_at": now, "last_status": resp.status, "last_error": resp.error}
     rows: list[dict] = []
+    rejected = []
     failed = not resp.ok
     if parsed is not None:
         if parsed["error"]:
@@ -159,7 +163,7 @@ def write_feed_result(
             fetch_rows[-1].update(outcome="parse_error", error=parsed["error"])
             feed_upd["last_error"] = parsed["error"]
         else:
-            rows = parsed["rows"]
+            rows, rejected = parsed["rows"], parsed["rejected"]
             feed_upd.update(
                 title=parsed["title"],
                 site_url=parsed["site_url"],
@@ -186,6 +190,9 @@ def write_feed_result(
         db["fetches"].insert_all(fetch_rows)
         db["feeds"].update(feed["id"], feed_upd)
         counts, new_ids = store_articles(db, rows, now) if rows else (StoreCounts(), [])
+        store.record_rejected(db, run_id, rejected)
+    summary.rejected.extend(rejected)
+    summary.items_rejected += len(rejected)
     summary.fetches += len(fetch_rows)
     summary.errors += sum(1 for r in fetch_rows if r["outcome"] not in ("ok", "not_modified", "unchanged", "bozo"))
     summary.add(counts)
@@ -197,6 +204,22 @@ def write_feed_result(
     else:
         summary.feeds_ok += 1
     return new_ids
+
+
+def _record_invalid(db, specs: list[FeedSpec], run_id, summary: Counts) -> None:
+    """Feeds that cannot be fetched as given (a malformed URL): each is that feed's failure."""
+    if not specs:
+        return
+    now = store.utcnow()
+    rows = [
+        {"run_id": run_id, "kind": "feed", "url": s.url, "started_at": now, "outcome": "invalid_url", "error": s.error}
+        for s in specs
+    ]
+    with store.transaction(db):
+        db["fetches"].insert_all(rows)
+    summary.errors += len(specs)
+    summary.feeds_failed += len(specs)
+    summary.failed.extend(FeedFailure(s.url, s.error or "invalid") for s in specs)
 
 
 def _record_store_error(db, feed: dict, resp: Response, run_id, summary: Counts, exc: Exception) -> None:
@@ -258,15 +281,18 @@ async def _fetch_all(
                 job = parse_response(feed, resp, now)
                 parsed = None
                 if job is not None:
-                    if pools:
-                        try:
-                            parsed = await loop.run_in_executor(pools[0], partial(parse_to_rows, **job))
-                        except BrokenProcessPool:
-                            # Workers could not start (say, a caller's script without a __main__ guard):
-                            # parse here instead, slower but correct.
-                            pools.clear()
-                    if parsed is None:
-                        parsed = parse_to_rows(**job)
+                    try:
+                        if pools:
+                            try:
+                                parsed = await loop.run_in_executor(pools[0], partial(parse_to_rows, **job))
+                            except BrokenProcessPool:
+                                # Workers could not start (say, a caller's script without a __main__ guard):
+                                # parse here instead, slower but correct.
+                                pools.clear()
+                        if parsed is None:
+                            parsed = parse_to_rows(**job)
+                    except Exception as exc:  # never expected (entries are guarded), but one feed only
+                        parsed = {"error": f"parse failed: {type(exc).__name__}: {exc}"[:500]}
                 # No await between here and the commit: one feed's transaction never interleaves with another's.
                 try:
                     new_ids.extend(write_feed_result(db, feed, resp, parsed, now, run_id, summary))
@@ -395,7 +421,8 @@ def fetch_feeds(
     summary = Counts(feeds=len(specs))
     t0 = time.perf_counter()
     with store.record_run(db, "fetch", args, libraries=("httpx", "feedparser", "trafilatura")) as run:
-        rows = register_feeds(db, specs)
+        _record_invalid(db, [s for s in specs if s.error], run.id, summary)
+        rows = register_feeds(db, [s for s in specs if not s.error])
         bar = None
         if progress:
             from tqdm import tqdm
@@ -434,5 +461,7 @@ def fetch_feeds(
                     bar.close()
         summary.elapsed_s = round(time.perf_counter() - t0, 3)
         result = summary.freeze(run.id)
-        run.counts = {k: v for k, v in result.as_dict().items() if k not in ("failed", "run_id")}
+        run.counts = {k: v for k, v in result.as_dict().items() if k not in ("failed", "rejected", "run_id")}
+        if result.feeds_failed == result.feeds:
+            run.fail(f"every feed failed ({result.feeds})")
     return result

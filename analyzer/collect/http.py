@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from analyzer import __version__
+from analyzer.errors import AnalyzerError
 from analyzer.store import utcnow
 
 USER_AGENT = (
@@ -25,10 +27,13 @@ USER_AGENT = (
 
 
 def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ[name])
-    except (KeyError, ValueError):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
         return default
+    try:
+        return float(value)
+    except ValueError:
+        raise AnalyzerError(f"{name}={value!r}: expected a number") from None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,19 @@ class HttpConfig:
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024
     user_agent: str = USER_AGENT
+
+    def __post_init__(self) -> None:
+        # A zero limit would wait forever (Semaphore(0)); a negative one makes no sense either.
+        at_least = {"concurrency": 1, "per_host": 1, "retries": 0, "max_redirects": 0, "max_bytes": 1}
+        for name, low in at_least.items():
+            if getattr(self, name) < low:
+                raise AnalyzerError(f"{name} must be at least {low} (got {getattr(self, name)})")
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if not getattr(self, name) > 0:
+                raise AnalyzerError(f"{name} must be more than 0 seconds (got {getattr(self, name)})")
+        for name in ("backoff", "max_retry_after"):
+            if not getattr(self, name) >= 0:
+                raise AnalyzerError(f"{name} must be 0 or more seconds (got {getattr(self, name)})")
 
     @classmethod
     def from_env(cls, **overrides) -> HttpConfig:
@@ -61,7 +79,10 @@ class HttpConfig:
             "per_host": int(_env_float("ANALYZE_HTTP_PER_HOST", base.per_host)),
         }
         env.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(base, **env)
+        try:
+            return replace(base, **env)
+        except AnalyzerError as exc:
+            raise AnalyzerError(f"{exc}: check the ANALYZE_HTTP_* environment variables") from None
 
 
 @dataclass
@@ -114,6 +135,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _name_not_resolved(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name did not resolve (socket.gaierror underneath)."""
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 class Fetcher:
@@ -221,11 +254,16 @@ class Fetcher:
             att.error = resp.error = str(exc)
             resp.ok = False
         except (httpx.TransportError, httpx.DecodingError, httpx.InvalidURL, httpx.UnsupportedProtocol, OSError) as exc:
-            att.outcome = resp.outcome = "network_error"
-            att.error = resp.error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
             resp.ok = False
-            if isinstance(exc, (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
-                wait = self._backoff(n)
+            if _name_not_resolved(exc):
+                # Asking again does not make a name resolve (and offline, every feed would wait for it).
+                att.outcome = resp.outcome = "dns_error"
+                att.error = resp.error = f"host name does not resolve: {urlsplit(url).hostname} ({exc})"[:500]
+            else:
+                att.outcome = resp.outcome = "network_error"
+                att.error = resp.error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+                if isinstance(exc, (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
+                    wait = self._backoff(n)
         att.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
         return att, wait
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analyzer.collect.articles import finish_row, html_to_text, parse_timestamp, struct_to_iso
+from analyzer.collect.articles import BadItem, Items, UndatedSkipped, finish_row, html_to_text, stamp
+from analyzer.collect.dates import BadDate
 
 
 @dataclass
@@ -66,55 +67,100 @@ def _entry_text(entry) -> tuple[str | None, str | None, str | None]:
     return summary, content, language
 
 
-def entries_to_rows(parsed: ParsedFeed, *, feed_id: int | None, source: str | None, now: str) -> list[dict]:
+def _label(e) -> str:
+    """How an entry is named in a rejection: its guid or link, if it has one."""
+    for key in ("id", "guid", "link", "title"):
+        value = e.get(key)
+        if isinstance(value, str) and value.strip():
+            value = " ".join(value.split())
+            return f" ({value[:120]}{'...' if len(value) > 120 else ''})"
+    return ""
+
+
+def _entry_row(e, parsed: ParsedFeed, *, feed_id, source, now: str, timezone: str | None, undated: str | None):
+    summary, content, language = _entry_text(e)
+    guid = e.get("id") or e.get("guid")
+    row = {
+        "feed_id": feed_id,
+        "source": source,
+        "url": e.get("link"),
+        "guid": guid.strip() if isinstance(guid, str) and guid.strip() else None,
+        "title": html_to_text(e.get("title")),
+        "author": e.get("author"),
+        "summary": summary,
+        "content": content,
+        "language": (language or parsed.language or None),
+    }
+    raw, struct = None, None
+    for key in ("published", "updated", "created"):
+        if e.get(key):
+            raw, struct = e.get(key), e.get(f"{key}_parsed")
+            break
+    stamp(row, raw, now=now, timezone=timezone, undated=undated, utc_default=True, struct=struct)
+    if row["language"]:
+        row["language"] = row["language"].strip().lower()
+    return finish_row(row, now)
+
+
+def entries_to_rows(
+    parsed: ParsedFeed,
+    *,
+    feed_id: int | None,
+    source: str | None,
+    now: str,
+    origin: str,
+    timezone: str | None = None,
+    undated: str | None = "now",
+) -> Items:
+    """Article rows of a parsed feed. An entry that cannot be read (an impossible date, say) is
+    rejected with its reason and costs only itself. `origin` (the feed URL or file) names it.
+    `timezone` and `undated` say how to read times without an offset and entries without a date
+    (see `articles.stamp`)."""
+    items = Items()
     rows = []
-    for e in parsed.entries:
-        summary, content, language = _entry_text(e)
-        raw = e.get("published") or e.get("updated") or e.get("created")
-        st = e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed")
-        published_at = struct_to_iso(st) if st else parse_timestamp(raw)
-        guid = e.get("id") or e.get("guid")
-        row = {
-            "feed_id": feed_id,
-            "source": source,
-            "url": e.get("link"),
-            "guid": guid.strip() if isinstance(guid, str) and guid.strip() else None,
-            "title": html_to_text(e.get("title")),
-            "author": e.get("author"),
-            "summary": summary,
-            "content": content,
-            "language": (language or parsed.language or None),
-            "published_at": published_at,
-            "published_raw": raw,
-        }
-        if row["language"]:
-            row["language"] = row["language"].strip().lower()
-        row = finish_row(row, now)
-        if row is not None:
-            rows.append(row)
+    for n, e in enumerate(parsed.entries, 1):
+        try:
+            row = _entry_row(e, parsed, feed_id=feed_id, source=source, now=now, timezone=timezone, undated=undated)
+        except UndatedSkipped:
+            items.undated_skipped += 1
+            continue
+        except Exception as exc:  # one entry's bad field costs that entry, never the feed
+            reason = str(exc) if isinstance(exc, (BadDate, BadItem)) else f"{type(exc).__name__}: {exc}"
+            items.reject(origin, f"{origin} item {n}{_label(e)}", reason)
+            continue
+        if row is None:
+            items.reject(origin, f"{origin} item {n}{_label(e)}", "no guid, link, title or text")
+            continue
+        rows.append(row)
     # Dedupe within one document too (same guid twice, say): last one wins.
     seen: dict[str, dict] = {}
     for r in rows:
         seen[r["id"]] = r
-    return list(seen.values())
+    items.rows = list(seen.values())
+    return items
 
 
-def parse_to_rows(body: bytes, content_type: str | None, base_url: str | None, feed_id, source, now: str) -> dict:
-    """Parse a feed response into article rows and feed metadata: plain, picklable data, so it
-    can run in a worker process. `error` is set when the document is not a usable feed."""
+def parse_to_rows(
+    body: bytes, content_type: str | None, base_url: str | None, feed_id, source, now: str, origin: str
+) -> dict:
+    """Parse a feed response into article rows, rejected entries and feed metadata: plain,
+    picklable data, so it can run in a worker process. `error` is set when the document is not a
+    usable feed. `origin` (the feed's URL) names rejected entries."""
     try:
         parsed = parse_feed(body, content_type=content_type, base_url=base_url)
     except Exception as exc:
         return {"error": f"parse failed: {type(exc).__name__}: {exc}"[:500]}
     if not parsed.is_feed:
         return {"error": f"not a feed ({parsed.bozo_reason or 'no feed elements'})"}
+    items = entries_to_rows(parsed, feed_id=feed_id, source=source, now=now, origin=origin)
     return {
         "error": None,
         "title": parsed.title,
         "site_url": parsed.site_url,
         "bozo": parsed.bozo,
         "bozo_reason": parsed.bozo_reason,
-        "rows": entries_to_rows(parsed, feed_id=feed_id, source=source, now=now),
+        "rows": items.rows,
+        "rejected": items.rejected,
     }
 
 

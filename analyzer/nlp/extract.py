@@ -130,8 +130,8 @@ class ClaimExtractor:
         self.batch_size = batch_size
         self._model_spec = model
         self._model = model if (model is not None and not isinstance(model, str)) else None
-        if claim_model is None and isinstance(model, str) and model == RULES:
-            claim_model = RULES
+        if claim_model in (None, "default") and isinstance(model, str) and model == RULES:
+            claim_model = RULES  # --model rules: no models at all
         self._claim_spec = claim_model
         self._claim = claim_model if (claim_model is not None and not isinstance(claim_model, str)) else None
 

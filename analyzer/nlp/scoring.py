@@ -13,10 +13,25 @@ scored again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from analyzer import store
+from analyzer.errors import AnalyzerError
 from analyzer.records import Claim, ScoreSummary
+
+MAX_CHARS = 100_000  # characters of one article scored: memory stays bounded (about 300 MB per MB of text)
+
+
+def cap_text(text: str, max_chars: int = MAX_CHARS) -> str:
+    """`text`, or its first `max_chars` characters cut at a line break or space near the end."""
+    if len(text) <= max_chars:
+        return text
+    floor = int(max_chars * 0.8)
+    cut = text.rfind("\n", floor, max_chars)
+    if cut < 0:
+        cut = text.rfind(" ", floor, max_chars)
+    return text[: cut if cut > 0 else max_chars]
 
 
 def article_text(row: dict) -> str:
@@ -39,12 +54,25 @@ def score_articles(
     theme_names: list[str] | None = None,
     limit: int | None = None,
     extractor=None,
+    max_chars: int = MAX_CHARS,
+    log: Callable[[str], Any] | None = None,
 ) -> ScoreSummary:
     """Score articles not yet scored with the current model + theme versions (all with rescore).
 
-    The run is recorded in `runs`."""
+    Only the first `max_chars` characters of an article are scored (`article_scores` records
+    `text_chars` and `scored_chars`); an article cut short is scored again when `max_chars` is
+    raised. `log(message)` hears what takes time (loading the model). The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
+    if batch_size < 1:
+        raise AnalyzerError(f"batch_size must be at least 1 (got {batch_size})")
+    if limit is not None and limit < 1:
+        raise AnalyzerError(f"limit must be at least 1 (got {limit})")
+    if max_chars < 1:
+        raise AnalyzerError(f"max_chars must be at least 1 (got {max_chars})")
+    if not db.execute("select exists (select 1 from articles)").fetchone()[0]:
+        path = db.execute("pragma database_list").fetchone()[2]
+        raise AnalyzerError(f"{path}: no articles to score; import or fetch first (analyze import, analyze fetch)")
     ex = extractor or ClaimExtractor(model, claim_model=claim_model, themes_path=themes_path, theme_names=theme_names)
     args = {
         "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
@@ -53,16 +81,21 @@ def score_articles(
         "theme": theme_names,
         "rescore": rescore,
         "limit": limit,
+        "max_chars": max_chars,
     }
+    if log and extractor is None and ex.uses_model:
+        log(f"score: loading the model ({model if isinstance(model, str) else 'default'}); this takes a few seconds")
     with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
-        summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit)
+        summary = _score(
+            db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit, max_chars=max_chars
+        )
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
         run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
         result = ScoreSummary(**summary, run_id=run.id)
     return result
 
 
-def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None) -> dict:
+def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None, max_chars: int) -> dict:
     model_version, theme_version = ex.model_version, ex.theme_version
     total = db.execute("select count(*) from articles").fetchone()[0]
     if rescore:
@@ -72,12 +105,13 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         sql = (
             "select a.id from articles a left join article_scores s on s.article_id = a.id "
             "where s.article_id is null or s.model_version is not ? or s.theme_version is not ? "
-            "or (a.updated_at is not null and a.updated_at > s.scored_at) order by a.id"
+            "or (a.updated_at is not null and a.updated_at > s.scored_at) "
+            "or (s.scored_chars < s.text_chars and s.max_chars < ?) order by a.id"
         )
-        params = [model_version, theme_version]
+        params = [model_version, theme_version, max_chars]
     ids = [r[0] for r in db.execute(sql, params).fetchall()]
     if limit is not None:
-        ids = ids[: max(0, limit)]
+        ids = ids[:limit]
     summary = {
         "articles": 0,
         "skipped": total - len(ids),
@@ -86,6 +120,8 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         "candidates": 0,
         "claims": 0,
         "chunks": 0,
+        "truncated": 0,
+        "claims_missing": 0 if rescore else _claims_missing(db, ids, model_version, theme_version),
         "model_version": model_version,
         "theme_version": theme_version,
     }
@@ -95,7 +131,7 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
 
         bar = tqdm(total=len(ids), unit="article", desc="score")
     cols = "id, title, summary, content"
-    for s in range(0, len(ids), max(1, batch_size)):
+    for s in range(0, len(ids), batch_size):
         batch = ids[s : s + batch_size]
         marks = ",".join("?" * len(batch))
         rows = [
@@ -103,10 +139,12 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
             for r in db.execute(f"select {cols} from articles where id in ({marks})", batch).fetchall()
         ]
         rows.sort(key=lambda r: r["id"])
-        claims, stats = ex.extract([article_text(r) for r in rows])
+        texts = [article_text(r) for r in rows]
+        capped = [cap_text(t, max_chars) for t in texts]
+        claims, stats = ex.extract(capped)
         now = store.utcnow()
         claim_rows, score_rows = [], []
-        for row, cl, st in zip(rows, claims, stats):
+        for row, cl, st, text, scored in zip(rows, claims, stats, texts, capped):
             for c in cl:
                 claim_rows.append(claim_row(row["id"], c, now))
             sents = [c.sentiment for c in cl if c.sentiment is not None]
@@ -122,8 +160,12 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
                     "claims": len(cl),
                     "chunks": st["chunks"],
                     "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
+                    "text_chars": len(text),
+                    "scored_chars": len(scored),
+                    "max_chars": max_chars,
                 }
             )
+            summary["truncated"] += len(scored) < len(text)
             summary["sentences"] += st["sentences"]
             summary["repeats"] += st["repeats"]
             summary["candidates"] += st["candidates"]
@@ -170,6 +212,17 @@ def claim_row(article_id: str, c: Claim, now: str) -> dict:
         "theme_version": c.theme_version,
         "created_at": now,
     }
+
+
+def _claims_missing(db, to_score: list[str], model_version: str, theme_version: str) -> int:
+    """Articles marked scored with these versions that had claims, but have none now (deleted)."""
+    rows = db.execute(
+        "select s.article_id from article_scores s where s.claims > 0 and s.model_version = ? "
+        "and s.theme_version = ? and not exists (select 1 from claims c where c.article_id = s.article_id)",
+        [model_version, theme_version],
+    ).fetchall()
+    pending = set(to_score)
+    return sum(1 for (aid,) in rows if aid not in pending)
 
 
 def _delete_claims(db, article_ids: list[str]) -> None:

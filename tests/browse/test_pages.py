@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 from analyzer import store
 
 # Tables the offline demo cannot fill: they record feed fetching, which needs the network.
-EMPTY_IN_DEMO = {"feeds", "fetches", "fetch_errors"}
+EMPTY_IN_DEMO = {"feeds", "fetches", "fetch_errors", "rejected_items"}  # the demo fetches nothing, its sample is clean
 QUERY_PARAMS = {"theme": "", "q": "small caps", "horizon": "5"}
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import feedparser
+import pytest
 from collect_testkit import content_type_for, http_config, make_items, rss
 
 from analyzer.collect.fetch import fetch_feeds
@@ -93,6 +97,15 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
         "gzip": server.add("/gzip", body=feed("gzip", 5), gzip=True),
         # Small on the wire, huge once decompressed: the limit applies to the decoded body.
         "bomb": server.add("/bomb", body=rss(make_items("bomb", 2)) + b"<!--" + b"y" * 3_000_000 + b"-->", gzip=True),
+        # One entry with an impossible date: that entry is rejected, the other two stored.
+        "baddate": server.add(
+            "/baddate",
+            body=rss(
+                make_items("baddate", 2)
+                + [{"title": "t", "guid": "bd-x", "pubDate": "Fri, 31 Dec 9999 23:59:59 -1200"}]
+            ),
+        ),
+        "badurl": "http://[::1",
     }
     del u["loop2"]
     s = fetch_feeds(db, list(u.values()), config=http_config())
@@ -125,12 +138,17 @@ def test_fault_endpoints_are_recorded_and_never_stop_the_others(server, db):
     assert stored("malformed") >= 1  # what the broken document still yields is kept
     title = db.execute("select title from articles where guid = 'cs-1'").fetchone()[0]
     assert title == "Caf\u00e9 stocks soar"
-    assert s.feeds_failed == 5  # slow, missing, loop, huge, bomb
+    assert stored("baddate") == 2 and outcomes(db, u["baddate"]) == ["ok"]
+    assert [(r.where, "more than a day in the future" in r.reason) for r in s.rejected] == [
+        (f"{u['baddate']} item 3 (bd-x)", True)
+    ]
+    assert outcomes(db, u["badurl"]) == ["invalid_url"]
+    assert s.feeds_failed == 6  # slow, missing, loop, huge, bomb, badurl
     failed_urls = {f.url for f in s.failed}
-    assert failed_urls == {u["slow"], u["missing"], u["loop"], u["huge"], u["bomb"]}
+    assert failed_urls == {u["slow"], u["missing"], u["loop"], u["huge"], u["bomb"], u["badurl"]}
     # Every failure is in the fetch_errors view with its reason.
     errs = {r[0]: r[1] for r in db.execute("select url, error from fetch_errors where outcome != 'bozo'")}
-    for key in ("slow", "missing", "loop", "huge", "bomb"):
+    for key in ("slow", "missing", "loop", "huge", "bomb", "badurl"):
         assert errs.get(u[key]), key
 
     before = db.execute("select count(*) from articles").fetchone()[0]
@@ -211,3 +229,34 @@ def test_full_text_pages_ok_paywalled_and_failed(server, db):
     # A second run fetches no page again.
     fetch_feeds(db, [url], full_text=True, config=http_config())
     assert len(server.hits("/a/ok")) == 1
+
+
+def _resolver_says_no(host: str, within: float = 3.0) -> bool:
+    """Whether this machine's resolver promptly answers that `host` does not exist."""
+    answer: list = []
+
+    def ask():
+        try:
+            socket.getaddrinfo(host, 80)
+            answer.append("resolved")
+        except socket.gaierror:
+            answer.append("no")
+        except OSError:
+            answer.append("error")
+
+    t = threading.Thread(target=ask, daemon=True)
+    t.start()
+    t.join(within)
+    return answer == ["no"]
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried(server, db):
+    host = "feeds.analyzer-test.invalid"  # RFC 6761: .invalid never resolves
+    if not _resolver_says_no(host):
+        pytest.skip("this machine's resolver does not promptly refuse .invalid names")
+    good = server.add("/good", body=rss(make_items("good", 1)))
+    s = fetch_feeds(db, [f"http://{host}/rss", good], config=http_config(retries=2))
+    rows = db.execute("select outcome, error from fetches where url like ?", [f"%{host}%"]).fetchall()
+    assert len(rows) == 1 and rows[0][0] == "dns_error"  # one attempt, not three
+    assert f"host name does not resolve: {host}" in rows[0][1]
+    assert s.feeds_failed == 1 and s.feeds_ok == 1

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
 from collect_testkit import http_config, make_items, rss
 
@@ -11,6 +16,7 @@ from analyzer.cli import main
 from analyzer.collect.articles import canonical_url, parse_timestamp
 from analyzer.collect.fetch import fetch_feeds
 from analyzer.collect.importer import import_paths
+from analyzer.errors import AnalyzerError
 
 PAGE = """<html lang="en"><head><title>Small caps surge | Example News</title>
 <link rel="canonical" href="https://news.example.test/markets/small-caps-surge?utm_medium=social">
@@ -57,10 +63,11 @@ def test_each_file_kind_imports_and_reimport_adds_nothing(tmp_path, db):
         )
         + "\n"
     )
-    s = import_paths(db, [tmp_path])
+    s = import_paths(db, [tmp_path], undated="now")  # the text file has no date: the import time stands in
     assert (s.files, s.files_ok, s.files_failed) == (4, 4, 0)
     assert s.articles_new == 4 + 1 + 1 + 2
-    assert len(s.errors) == 1 and "items.jsonl:2: not valid JSON" in s.errors[0]
+    assert s.errors == () and s.items_rejected == 1
+    assert s.rejected[0].line().startswith(f"{tmp_path / 'items.jsonl'}:2: not valid JSON")
 
     a = db.execute(
         "select canonical_url, published_at, published_raw, timestamp_source, source, content "
@@ -84,40 +91,36 @@ def test_each_file_kind_imports_and_reimport_adds_nothing(tmp_path, db):
     t = db.execute("select title, content, timestamp_source from articles where source = 'import:note.txt'").fetchone()
     assert t[0] == "Fed seen cutting in September" and "two cuts" in t[1] and t[2] == "fetched"
 
-    again = import_paths(db, [tmp_path])
+    again = import_paths(db, [tmp_path], undated="now")
     assert again.articles_new == 0 and again.articles_updated == 0 and again.articles_duplicate == 8
     assert db.execute("select count(*) from articles").fetchone()[0] == 8
     assert [r[0] for r in db.execute("select status from runs where command = 'import'")] == ["ok", "ok"]
 
 
 def test_bad_files_get_one_line_errors_and_are_skipped(tmp_path):
-    (tmp_path / "good.jsonl").write_text(json.dumps({"url": "https://x.test/1", "title": "T", "text": "body"}) + "\n")
+    good = {"url": "https://x.test/1", "title": "T", "published": "2024-07-11T09:30:00Z", "text": "body"}
+    (tmp_path / "good.jsonl").write_text(json.dumps(good) + "\n")
     (tmp_path / "garbage.xml").write_bytes(b"\x00\x01 this is not xml at all")
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "wrong.jsonl").write_text("[1, 2\n")
     db_path = str(tmp_path / "imp.db")
-    r = CliRunner().invoke(
-        main,
-        [
-            "import",
-            "--db",
-            db_path,
-            str(tmp_path / "good.jsonl"),
-            str(tmp_path / "garbage.xml"),
-            str(tmp_path / "empty.txt"),
-            str(tmp_path / "wrong.jsonl"),
-            str(tmp_path / "nope.html"),
-        ],
-    )
+    names = ("good.jsonl", "garbage.xml", "empty.txt", "wrong.jsonl")
+    r = CliRunner().invoke(main, ["import", "--db", db_path, *(str(tmp_path / n) for n in names)])
     assert r.exit_code == 0, r.output
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 4
-    for name in ("garbage.xml", "empty.txt", "wrong.jsonl", "nope.html"):
+    assert len(errors) == 3
+    for name in ("garbage.xml", "empty.txt", "wrong.jsonl"):
         assert sum(name in e for e in errors) == 1, name
-    assert "import: 5 files (1 ok, 4 skipped), articles 1 new" in r.stdout
+    assert "import: 4 files (1 ok, 3 skipped), articles 1 new" in r.stdout
 
     r = CliRunner().invoke(main, ["import", "--db", db_path, str(tmp_path / "garbage.xml")])
-    assert r.exit_code == 1 and "none of the 1 files could be imported" in r.stderr
+    assert r.exit_code == 1 and "nothing could be imported" in r.stderr
+
+    # A path that does not exist is a usage error: nothing is imported, not even the others.
+    before = sqlite3.connect(db_path).execute("select count(*) from runs").fetchone()[0]
+    r = CliRunner().invoke(main, ["import", "--db", db_path, str(tmp_path / "good.jsonl"), str(tmp_path / "nope.html")])
+    assert r.exit_code == 2 and "nope.html" in r.stderr and "does not exist" in r.stderr
+    assert sqlite3.connect(db_path).execute("select count(*) from runs").fetchone()[0] == before
 
 
 def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
@@ -139,10 +142,15 @@ def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
         )
         + "\n"
     )
-    s = import_paths(db, [tmp_path / "export.jsonl"], source="sample")
+    # The date alone is read as the end of that day in the zone given.
+    s = import_paths(db, [tmp_path / "export.jsonl"], source="sample", timezone="America/New_York")
     assert (s.articles_new, s.articles_duplicate) == (1, 1)
     assert db.execute("select count(*) from articles").fetchone()[0] == 3
-    assert db.execute("select source from articles where title = 'New'").fetchone()[0] == "sample"
+    assert db.execute("select source, published_at, timestamp_note from articles where title = 'New'").fetchone() == (
+        "sample",
+        "2024-07-13T03:59:59Z",
+        "date only: end of the day in America/New_York",
+    )
     # The duplicate from another source leaves the fetched article as it was.
     assert db.execute("select title from articles where guid = 'dd-0'").fetchone()[0] == items[0]["title"]
 
@@ -156,3 +164,65 @@ def test_canonical_urls_and_timestamps():
     assert parse_timestamp("Thu, 11 Jul 2024 09:30:00 -0400") == "2024-07-11T13:30:00Z"
     assert parse_timestamp("2024-07-11T09:30:00+02:00") == "2024-07-11T07:30:00Z"
     assert parse_timestamp("yesterday-ish") is None
+    assert parse_timestamp("2024-13-45T99:99:99") is None  # never normalised into another date
+
+
+def _articles_jsonl(path, prefix: str, n: int, words: int = 400) -> None:
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(
+                json.dumps(
+                    {
+                        "url": f"https://{prefix}.test/{i}",
+                        "title": f"{prefix} {i}",
+                        "published": "2024-07-11T09:30:00Z",
+                        "text": f"{prefix} word {i} " * words,
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_a_full_database_stops_the_import_with_one_line_and_keeps_what_was_stored(tmp_path, db):
+    _articles_jsonl(tmp_path / "a.jsonl", "small", 3, words=5)
+    _articles_jsonl(tmp_path / "b.jsonl", "big", 2000)
+    pages = db.execute("pragma page_count").fetchone()[0]
+    db.execute(f"pragma max_page_count = {pages + 60}")  # SQLite's own 'database or disk is full'
+    with pytest.raises(AnalyzerError, match=r"cannot store the articles of .*b\.jsonl \(database or disk is full"):
+        import_paths(db, [tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert db.execute("select count(*) from articles where url like 'https://small.test/%'").fetchone()[0] == 3
+    assert db.execute("select status from runs").fetchone()[0] == "failed"
+
+
+def test_a_file_size_limit_is_one_line_not_a_traceback(tmp_path):
+    resource = pytest.importorskip("resource")
+    _articles_jsonl(tmp_path / "a.jsonl", "small", 3, words=5)
+    _articles_jsonl(tmp_path / "b.jsonl", "big", 3000)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    db = tmp_path / "fs.db"
+    cmd = [sys.executable, "-c", "from analyzer.cli import main; main()", "import", "--db", str(db)]
+    r = subprocess.run(
+        [*cmd, str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "b.jsonl" in lines[0], r.stderr
+    assert "is the disk full?" in lines[0]
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from articles where url like 'https://small.test/%'").fetchone()[0] == 3
+
+    def tiny():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    cmd[-1] = str(tmp_path / "new.db")  # the schema itself does not fit
+    r = subprocess.run([*cmd, str(tmp_path / "a.jsonl")], preexec_fn=tiny, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "new.db: cannot write to the database (disk I/O error); is the disk full?" in r.stderr

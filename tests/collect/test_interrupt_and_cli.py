@@ -121,6 +121,43 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
+def test_sigterm_is_handled_like_ctrl_c_and_the_run_says_interrupted(server, tmp_path):
+    n_feeds, n_items = 10, 20
+    urls = [server.add(f"/t{i}", body=rss(make_items(f"t{i}", n_items))) for i in range(n_feeds)]
+    db_path = tmp_path / "term.db"
+    server.slow_after, server.slow_delay = 4, 30.0  # the rest hang: the run is still going when SIGTERM comes
+    env = {**os.environ, **TEST_ENV, "ANALYZE_HTTP_CONCURRENCY": "2", "ANALYZE_HTTP_TIMEOUT": "60"}
+    env["ANALYZE_HTTP_TOTAL_TIMEOUT"] = "60"
+    args = [a for u in urls for a in ("--url", u)]
+    cmd = [sys.executable, "-c", "from analyzer.cli import main; main()", "fetch", *args, "--db", str(db_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline and proc.poll() is None and done < 2:
+            if db_path.exists():
+                try:
+                    with sqlite3.connect(db_path, timeout=1) as c:
+                        done = c.execute("select count(*) from feeds where last_fetched_at is not null").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+            time.sleep(0.02)
+        assert proc.poll() is None and done >= 2, "the fetch did not get going"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, err.decode()
+    assert b"terminated (SIGTERM)" in err and b"Traceback" not in err
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("select status, error from runs").fetchall() == [("interrupted", "terminated (SIGTERM)")]
+    per_feed = conn.execute("select count(a.id) from feeds f left join articles a on a.feed_id = f.id group by f.id")
+    assert {n for (n,) in per_feed} <= {0, n_items}
+
+
 def test_cli_exit_codes_summary_and_json(server, tmp_path):
     good = server.add("/good", body=rss(make_items("g", 2)))
     missing = server.url("/missing")
@@ -147,10 +184,11 @@ def test_cli_exit_codes_summary_and_json(server, tmp_path):
     assert r.exit_code == 1 and "broken.toml: not valid TOML" in r.output
 
     r = analyze("fetch", "--feeds", str(tmp_path / "absent.opml"), "--db", db)
-    assert r.exit_code == 1 and "absent.opml: cannot read feed list" in r.output
+    assert r.exit_code == 2 and "absent.opml' does not exist" in r.output
 
-    runs = sqlite3.connect(db).execute("select command, status from runs order by id").fetchall()
-    assert runs[:2] == [("fetch", "ok"), ("fetch", "ok")]
+    runs = sqlite3.connect(db).execute("select command, status, error from runs order by id").fetchall()
+    assert runs[:2] == [("fetch", "ok", None), ("fetch", "ok", None)]
+    assert runs[2] == ("fetch", "failed", "every feed failed (1)")  # exit 1, and the run says so too
 
 
 def test_feed_lists_toml_opml_and_tags(server, tmp_path):

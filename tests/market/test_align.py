@@ -232,8 +232,8 @@ def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
     res = CliRunner().invoke(main, ["align", "--db", path])
     assert res.exit_code == 0, res.output
     assert "align: 1 claims aligned, 4 returns" in res.output
-    res = CliRunner().invoke(main, ["align", "--db", path, "--themes", "moon_landing"])
-    assert res.exit_code == 1 and "error: unknown theme 'moon_landing'" in res.output
+    res = CliRunner().invoke(main, ["align", "--db", path, "--theme", "moon_landing"])
+    assert res.exit_code == 2 and "unknown theme 'moon_landing'" in res.output
 
 
 def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_adder):

@@ -214,6 +214,6 @@ def test_cli_prices_and_bad_arguments(tmp_path):
     assert res.exit_code == 0, res.output
     assert "IWM 252 rows 2024-01-02..2024-12-31" in res.output
     res = runner.invoke(main, ["prices", "--db", path, "--start", "2024-13-01"])
-    assert res.exit_code == 1 and "error: --start '2024-13-01': expected a date" in res.output
+    assert res.exit_code == 2 and "'--start': '2024-13-01': expected a date" in res.output
     res = runner.invoke(main, ["prices", "--db", path, "--source", "ftp"])
-    assert res.exit_code == 1 and "unknown price source 'ftp'" in res.output
+    assert res.exit_code == 2 and "unknown price source 'ftp'" in res.output

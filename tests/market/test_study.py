@@ -177,9 +177,9 @@ def test_unknown_theme_and_cli(planted_db, tmp_path):
     path = planted_db.conn.execute("pragma database_list").fetchone()[2]
     runner = CliRunner()
     res = runner.invoke(main, ["compare", "--db", path, "--theme", "nope"])
-    assert res.exit_code == 1 and "error: unknown theme 'nope'" in res.output
+    assert res.exit_code == 2 and "unknown theme 'nope'" in res.output
     res = runner.invoke(main, ["compare", "--db", path, "--theme", "small_cap_rotation", "--horizons", "1,x"])
-    assert res.exit_code == 1 and "--horizons '1,x'" in res.output
+    assert res.exit_code == 2 and "'--horizons': '1,x'" in res.output
     res = runner.invoke(
         main,
         [

@@ -75,14 +75,14 @@ def test_bad_inputs(tmp_path, run_cli):
     r = run_cli("extract", "-", input=garbage)
     assert r.returncode == 1 and b"binary" in r.stderr and b"Traceback" not in r.stderr
     r = run_cli("extract", str(tmp_path / "missing.txt"))
-    assert r.returncode == 1 and b"missing.txt: cannot read" in r.stderr
+    assert r.returncode == 2 and b"missing.txt' does not exist" in r.stderr
     r = run_cli("extract", "--jsonl", "-", input=b'{"id": 1, "text": "ok"}\nnot json\n')
     assert r.returncode == 1 and b"line 2: not JSON" in r.stderr
     german = "Die Europäische Zentralbank hat die Zinsen gesenkt, und die Aktien kleinerer Unternehmen legten zu. " * 5
     r = run_cli("extract", "-", "--model", "rules", input=german.encode())
     assert r.returncode == 0 and r.stdout == b"" and b"does not look like English" in r.stderr
     r = run_cli("extract", "--theme", "nope", "-", input=b"Small caps rallied.")
-    assert r.returncode == 1 and b"unknown theme 'nope'" in r.stderr
+    assert r.returncode == 2 and b"unknown theme 'nope'" in r.stderr
 
 
 def test_five_megabytes_of_text_do_not_crash(tmp_path, run_cli):

@@ -167,4 +167,4 @@ def test_killed_run_resumes_to_the_same_table(tmp_path, run_cli):
 def test_unknown_theme_for_score(tmp_path, run_cli):
     db = make_db(tmp_path / "t.db", 2)
     r = run_cli("score", "--db", str(db), "--theme", "nope")
-    assert r.returncode == 1 and b"unknown theme 'nope'" in r.stderr
+    assert r.returncode == 2 and b"unknown theme 'nope'" in r.stderr

@@ -95,7 +95,7 @@ def test_five_megabytes_of_text(cli, tmp_path):
 
 def test_missing_file(cli, tmp_path):
     res = cli("sentiment", str(tmp_path / "nope.txt"))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert "nope.txt" in res.stderr
 
 

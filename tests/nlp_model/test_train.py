@@ -74,7 +74,7 @@ def test_fast_encoder_matches_transformers_bert():
 
 def test_train_cli_rejects_unknown_data_set(cli, tmp_path):
     res = cli("train", "--only", "sentiment", "--data", "imdb", "--out", str(tmp_path / "m"))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert "imdb" in res.stderr and "phrasebank" in res.stderr
     assert not (tmp_path / "m").exists()
 
