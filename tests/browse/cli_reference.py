@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import click
-
-from pathlib import Path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = (

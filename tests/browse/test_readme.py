@@ -9,7 +9,7 @@ from pathlib import Path
 from analyzer.cli import COMMANDS, main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import cli_reference as clidoc  # noqa: E402
+import cli_reference as clidoc
 
 README = clidoc.README
 
