@@ -227,6 +227,7 @@ TABLES: dict[str, Table] = {
             "theme": str,
             "session": str,
             "claim_count": int,
+            "headline_count": int,  # distinct headlines: each counts once in the index
             "mean_stance": float,
             "mean_sentiment": float,
             "index_value": float,
@@ -249,6 +250,7 @@ TABLES: dict[str, Table] = {
             "organisation": str,
             "stance": int,  # -1 | +1
             "forward_return": float,  # null until the horizon has passed
+            "signed_return_bp": float,  # forward return x stance, in bp (of return; of yield for yields)
             "resolved": int,  # 1 once the forward return is known
             "hit": int,  # 1 when the return's sign matches the stance, 0 when not, null if unresolved or 0
         },
@@ -285,24 +287,28 @@ TABLES: dict[str, Table] = {
 
 VIEWS: dict[str, str] = {
     # Hit rates of forward-looking claims, by source, by speaker and by theme (market stage).
+    # Raw counts; intervals and the base rate are come from `analyze compare`.
     "hit_rates": """
         select 'source' as grouping, coalesce(source, '(unknown)') as name, theme, target, horizon,
-               count(*) as claims, sum(hit) as hits, round(avg(hit), 3) as hit_rate
+               count(*) as claims, count(distinct event_session) as sessions, sum(hit) as hits,
+               round(avg(hit), 3) as hit_rate
         from claim_resolution where hit is not null group by 2, theme, target, horizon
         union all
         select 'speaker', coalesce(speaker, '(unattributed)'), theme, target, horizon,
-               count(*), sum(hit), round(avg(hit), 3)
+               count(*), count(distinct event_session), sum(hit), round(avg(hit), 3)
         from claim_resolution where hit is not null group by 2, theme, target, horizon
         union all
-        select 'theme', theme, theme, target, horizon, count(*), sum(hit), round(avg(hit), 3)
+        select 'theme', theme, theme, target, horizon, count(*), count(distinct event_session), sum(hit),
+               round(avg(hit), 3)
         from claim_resolution where hit is not null group by theme, target, horizon
     """,
     "speaker_hit_rates": """
-        select speaker, organisation, theme, horizon, count(*) as claims, sum(hit) as hits,
-               round(avg(hit), 3) as hit_rate
+        select speaker, max(organisation) as organisation, theme, target, horizon, count(*) as claims,
+               count(distinct event_session) as sessions, sum(hit) as hits, round(avg(hit), 3) as hit_rate,
+               round(avg(signed_return_bp), 1) as mean_signed_return_bp
         from claim_resolution where hit is not null and speaker is not null
-        group by speaker, organisation, theme, horizon
-        order by claims desc, speaker
+        group by speaker, theme, target, horizon
+        order by sessions desc, claims desc, speaker
     """,
     "fetch_errors": """
         select f.started_at, feeds.name as feed, f.url, f.status, f.outcome, f.error
