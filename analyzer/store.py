@@ -46,6 +46,9 @@ class Table:
     unique_indexes: tuple[tuple[str, ...], ...] = ()
     fts: tuple[str, ...] = ()
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Rebuilt by its stage from other tables: a file whose copy has columns this layout dropped
+    # gets the table created anew (the stage fills it again) instead of a migration step.
+    derived: bool = False
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -258,28 +261,97 @@ TABLES: dict[str, Table] = {
         foreign_keys=(("claim_id", "claims", "id"),),
         indexes=(("theme", "horizon"), ("speaker",), ("source",)),
     ),
+    # One row per test of a `compare` run (analyzer.study): the statistic with its unit, n, 95 %
+    # interval, null band, empirical p and Benjamini-Hochberg q across the run.
     "study_results": Table(
         columns={
             "id": int,
             "run_id": int,
             "theme": str,
-            "analysis": str,  # correlation | lead_lag | ols_hac | event_study | resolution ...
+            "analysis": str,  # predictive | out_of_sample | lead_lag | event_study | hit_rate
             "target": str,
-            "horizon": int,
+            "horizon": int,  # sessions; the lag k for lead_lag rows
             "statistic": str,
+            "unit": str,
             "value": float,
             "ci_low": float,
             "ci_high": float,
-            "p_value": float,
+            "p_value": float,  # empirical, from the null draws
+            "q_value": float,  # Benjamini-Hochberg across all tests of the run
+            "null_low": float,  # the null's 5 % and 95 % quantiles
+            "null_high": float,
+            "reference": float,  # the statistic's value under no relation (0; the chance hit rate)
+            "mde": float,  # minimum detectable effect (80 % power, 5 % two-sided)
             "n": int,
-            "placebo_value": float,
-            "placebo_p_value": float,
+            "n_sessions": int,
+            "draws": int,
+            "note": str,
             "parameters": str,  # JSON
             "created_at": str,
         },
         pk="id",
         foreign_keys=(("run_id", "runs", "id"),),
         indexes=(("theme", "analysis"),),
+        derived=True,
+    ),
+    # Curves behind the figures and the dashboard: lead-lag profiles, CAR paths, index vs target.
+    "study_curves": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "theme": str,
+            "target": str,
+            "curve": str,  # lead_lag | event_car | index_vs_target
+            "series": str,
+            "x": float,  # the lag, or sessions from the event
+            "session": str,  # the date, for time series
+            "value": float,
+            "low": float,
+            "high": float,
+            "n": int,
+            "unit": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("theme", "curve"),),
+        derived=True,
+    ),
+    # The plain-words finding of each theme's latest `compare` run.
+    "study_findings": Table(
+        columns={
+            "theme": str,
+            "run_id": int,
+            "verdict": str,  # detected | no detectable relation | too little data
+            "headline": str,
+            "detail": str,
+            "created_at": str,
+        },
+        pk="theme",
+        foreign_keys=(("run_id", "runs", "id"),),
+        derived=True,
+    ),
+    # Hit rates by source and by speaker: net calls per session, exact binomial intervals on sessions.
+    "study_hit_rates": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "theme": str,
+            "grouping": str,  # source | speaker
+            "name": str,
+            "target": str,
+            "horizon": int,
+            "claims": int,
+            "sessions": int,
+            "hits": int,  # sessions whose net call the return matched
+            "hit_rate": float,
+            "ci_low": float,
+            "ci_high": float,
+            "expected": float,  # what calls of this mix would hit by the base rate alone
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("theme", "grouping"),),
+        derived=True,
     ),
 }
 
@@ -287,7 +359,7 @@ TABLES: dict[str, Table] = {
 
 VIEWS: dict[str, str] = {
     # Hit rates of forward-looking claims, by source, by speaker and by theme (market stage).
-    # Raw counts; intervals and the base rate are come from `analyze compare`.
+    # Raw counts; intervals and the base rate are in study_hit_rates / study_results (compare).
     "hit_rates": """
         select 'source' as grouping, coalesce(source, '(unknown)') as name, theme, target, horizon,
                count(*) as claims, count(distinct event_session) as sessions, sum(hit) as hits,
@@ -364,6 +436,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
     table = db[name]
+    if spec.derived and table.exists() and set(table.columns_dict) - set(spec.columns):
+        table.drop()  # an older layout of a table its stage rebuilds
     if not table.exists():
         table.create(
             spec.columns,

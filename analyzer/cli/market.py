@@ -76,12 +76,19 @@ def _horizons(value: str) -> tuple[int, ...]:
 @click.option(
     "--out",
     "out_dir",
-    default="reports",
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False),
-    help="Folder for the PNG figures and the HTML report.",
+    help="Folder for the PNG figures and the HTML report [default: reports/<db stem>/<theme> beside the "
+    "database, where `analyze serve` finds it].",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for the placebo and bootstrap.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the null draws.")
+@click.option(
+    "--draws",
+    default=1999,
+    show_default=True,
+    type=click.IntRange(100, 100_000),
+    help="Null draws per statistic (block permutations of the index).",
+)
 @click.option(
     "--signal",
     default="index_value",
@@ -91,13 +98,17 @@ def _horizons(value: str) -> tuple[int, ...]:
 )
 @db_option
 @json_option
-def compare(theme, horizons, out_dir, seed, signal, db_path, as_json):
-    """Narrative vs returns: correlations, lead-lag, HAC regressions, event study, placebo, hit rates."""
+def compare(theme, horizons, out_dir, seed, draws, signal, db_path, as_json):
+    """Narrative vs returns: effects per sd, lead-lag, event study and hit rates, each against a null."""
     from analyzer import store
     from analyzer.study.comparison import compare as run_compare
+    from analyzer.study.report import default_reports_dir
 
     db = store.open_db(db_path, create=False)
-    summary = run_compare(db, theme, horizons=_horizons(horizons), out_dir=out_dir, seed=seed, signal=signal)
+    out = out_dir or default_reports_dir(db_path) / theme
+    summary = run_compare(db, theme, horizons=_horizons(horizons), out_dir=out, seed=seed, signal=signal, draws=draws)
     for note in summary.skipped:
         click.echo(f"note: {note}", err=True)
+    if not as_json and summary.finding:
+        click.echo(summary.finding["headline"])
     emit_summary(summary, as_json)
