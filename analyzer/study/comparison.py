@@ -70,7 +70,7 @@ def compare(
     with store.record_run(
         db,
         "compare",
-        {**params, "out_dir": str(out_dir) if out_dir else None},
+        {**params, "out_dir": str(Path(out_dir).resolve()) if out_dir else None},
         libraries=("statsmodels", "scipy", "numpy", "matplotlib"),
     ) as run:
         summary = _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run.id)

@@ -93,7 +93,7 @@ def find(label: str, rows: list[dict], n_claim_sessions: int, min_sessions: int)
     if hits:
         best = hits[0]
         detail = [describe(r, label) for r in hits[1:]]
-        replication = _replication(next((r for r in hits if r["analysis"] == "predictive"), best), rows)
+        replication = _replication(best, rows)
         if replication:
             detail.insert(0, replication)
         return Finding(
@@ -110,8 +110,9 @@ def find(label: str, rows: list[dict], n_claim_sessions: int, min_sessions: int)
         scale = ""
         if h1:
             r = h1[0]
+            when = "next-session" if r["horizon"] == 1 else f"{r['horizon']}-session"
             scale = (
-                f" With {r['n']} sessions the study would detect an effect at {r['horizon']} session(s) of about "
+                f" With {r['n']} sessions the study would detect a {when} effect of about "
                 f"±{r['mde']:.1f} {_bp(r)} per sd on {r['target']} (80 % power)"
             )
             if r["horizon"] == 1 and _bp(r) == "bp":
@@ -133,28 +134,36 @@ def find(label: str, rows: list[dict], n_claim_sessions: int, min_sessions: int)
 
 
 def _replication(best: dict, rows: list[dict]) -> str | None:
-    if best["analysis"] != "predictive":
-        return None
+    """How the detected relation fares in the second half of the sample alone."""
+    stat = {"predictive": "beta_second_half", "hit_rate": "hit_rate_second_half", "lead_lag": "peak_beta_second_half"}
+    if best["analysis"] not in stat:
+        return "Out of sample: no split-sample replication for an event study (too few events to halve)."
     second = [
         r
         for r in rows
         if r["analysis"] == "out_of_sample"
-        and r["statistic"] == "beta_second_half"
+        and r["statistic"] == stat[best["analysis"]]
         and r["target"] == best["target"]
-        and r["horizon"] == best["horizon"]
+        and (r["horizon"] == best["horizon"] or best["analysis"] == "lead_lag")
     ]
     if not second:
         return "Out of sample: too few sessions to split the sample in halves."
     r = second[0]
-    same = (r["value"] > 0) == (best["value"] > 0)
+    same = (r["value"] > r["reference"]) == (best["value"] > best["reference"])
     verdict = (
         "replicates"
         if same and r["p_value"] < 0.05
-        else "same sign, not significant alone"
+        else "same direction, not significant alone"
         if same
-        else "does not replicate (opposite sign)"
+        else "does not replicate (opposite direction)"
     )
+    if best["analysis"] == "hit_rate":
+        value = f"{r['value']:.0%} {fmt_ci_pct(r)} against {r['reference']:.0%} by chance"
+    elif best["analysis"] == "lead_lag":
+        value = f"lag {r['horizon']} (picked on the first half) {r['value']:+.1f} {_bp(r)} {fmt_ci(r)} per sd"
+    else:
+        value = f"{r['value']:+.1f} {_bp(r)} {fmt_ci(r)} per sd"
     return (
-        f"Out of sample, the second half alone: {r['value']:+.1f} {_bp(r)} {fmt_ci(r)} per sd "
-        f"(n = {r['n']}, p = {fmt_p(r['p_value'])}): {verdict}."
+        f"Out of sample, the second half of the sessions alone: {value} (n = {r['n']}, p = {fmt_p(r['p_value'])}): "
+        f"{verdict}."
     )

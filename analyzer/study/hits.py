@@ -60,27 +60,53 @@ def target_hit_rates(claims, target: str, horizon: int, fwd, pos_of, draws: null
     }
     if len(sessions) < MIN_SESSIONS:
         return summary, []
-    perm = draws.perms(len(sessions))
-    shuffled = calls[perm]  # (draws, sessions, 2)
-    null = (shuffled[:, :, 0] @ up + shuffled[:, :, 1] @ (1 - up)) / n_claims
-    chance = float(null.mean())
-    inf = nulls.infer(rate, null, reference=chance)
-    summary.update(chance=chance, ci_low=inf.ci[0], ci_high=inf.ci[1], p_value=inf.p)
+    inf = _infer(calls, up, draws)
+    summary.update(chance=inf.reference, ci_low=inf.ci[0], ci_high=inf.ci[1], p_value=inf.p)
     base = (
         f"; base rate {b:.2f} (share of sessions in the period with a positive {horizon}-session return)" if b else ""
     )
-    r = row(
-        "hit_rate",
-        target,
-        horizon,
-        "hit_rate",
-        "share of claims",
-        inf,
-        n=n_claims,
-        n_sessions=len(sessions),
-        note=f"forward-looking directional claims; chance {chance:.2f} given the base rate and the mix of calls{base}",
-    )
-    return summary, [r]
+    rows = [
+        row(
+            "hit_rate",
+            target,
+            horizon,
+            "hit_rate",
+            "share of claims",
+            inf,
+            n=n_claims,
+            n_sessions=len(sessions),
+            note=f"forward-looking directional claims; chance {inf.reference:.2f} given the base rate and the mix of "
+            f"calls{base}",
+        )
+    ]
+    half = len(sessions) // 2
+    if half >= MIN_SESSIONS:
+        for which, sl in (("first", slice(0, half)), ("second", slice(half, None))):
+            part = calls[sl]
+            rows.append(
+                row(
+                    "out_of_sample",
+                    target,
+                    horizon,
+                    f"hit_rate_{which}_half",
+                    "share of claims",
+                    _infer(part, up[sl], draws),
+                    n=int(part.sum()),
+                    n_sessions=len(part),
+                    note=f"the {which} half of the sessions alone",
+                )
+            )
+    return summary, rows
+
+
+def _infer(calls: np.ndarray, up: np.ndarray, draws: nulls.Draws) -> nulls.Inference:
+    """The claims' hit rate against block permutations of the sessions' calls; the chance level
+    (the null's mean) is the reference."""
+    n_claims = calls.sum()
+    rate = (calls[:, 0] @ up + calls[:, 1] @ (1 - up)) / n_claims
+    shuffled = calls[draws.perms(len(calls))]  # (draws, sessions, 2)
+    null = (shuffled[:, :, 0] @ up + shuffled[:, :, 1] @ (1 - up)) / n_claims
+    return nulls.infer(float(rate), null, reference=float(null.mean()))
 
 
 def group_hit_rates(claims, grouping: str, target: str, horizon: int, fwd, pos_of, b: float | None) -> list[dict]:

@@ -153,7 +153,44 @@ def lead_lag(panel: Panel, draws: nulls.Draws, max_lag: int = MAX_LAG) -> tuple[
     rows.append(_peak(panel, lags[j], profile[lags[j]]["inf"], scale[j], n[j], len(lags), max_lag))
     for p in profile.values():
         p.pop("inf")
+    rows += _peak_out_of_sample(panel, daily, draws, max_lag)
     return rows, {"profile": profile, "peak": lags[j]}
+
+
+def _peak_out_of_sample(panel: Panel, daily, draws: nulls.Draws, max_lag: int) -> list[dict]:
+    """The strongest lag picked on the first half of the sessions, tested on the second half only."""
+    half = panel.n // 2
+    if half < MIN_SESSIONS:
+        return []
+    first = Panel(panel.target, panel.kind, panel.levels, panel.pos[:half], panel.x[:half])
+    second = Panel(panel.target, panel.kind, panel.levels, panel.pos[half:], panel.x[half:])
+    best, best_r = None, 0.0
+    for k in range(-max_lag, max_lag + 1):
+        x, y, _ = _pairs(first, shifted(daily, k))
+        if len(x) >= MIN_SESSIONS and np.std(x) > 0 and np.std(y) > 0:
+            r = abs(float(nulls.correlations(x[None, :], y)[0]))
+            if best is None or r > best_r:
+                best, best_r = k, r
+    if best is None:
+        return []
+    x, y, keep = _pairs(second, shifted(daily, best))
+    if len(x) < MIN_SESSIONS or np.std(x) == 0:
+        return []
+    scale = panel.sd_x * panel.bp  # per sd of the whole index, as the full-sample rows
+    value = float(nulls.slopes(x[None, :], y)[0]) * scale
+    null = nulls.slopes(second.x[draws.perms(second.n)][:, keep], y) * scale
+    return [
+        row(
+            "out_of_sample",
+            panel.target,
+            best,
+            "peak_beta_second_half",
+            f"{panel.unit} (one day) per sd of the index",
+            nulls.infer(value, null),
+            n=len(x),
+            note=f"lag {best} picked on the first half of the sessions, tested on the second half alone",
+        )
+    ]
 
 
 def _peak(panel: Panel, k: int, inf: nulls.Inference, c: float, n: int, n_lags: int, max_lag: int) -> dict:

@@ -26,6 +26,9 @@ STATISTIC_NAMES = {
     "corr": "correlation",
     "signed_car": "mean signed CAR",
     "hit_rate": "hit rate",
+    "hit_rate_first_half": "hit rate, first half only",
+    "hit_rate_second_half": "hit rate, second half only",
+    "peak_beta_second_half": "effect at the first half's strongest lag, second half only",
 }
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
@@ -84,7 +87,7 @@ def _results_table(rows: list[dict], with_mde: bool = False) -> str:
     e = html.escape
     head = (
         "<table><tr><th class=l>target</th><th>horizon (sessions)</th><th class=l>statistic</th><th>value</th>"
-        "<th class=l>unit</th><th>95 % interval</th><th>null 5-95 %</th><th>p</th><th>q</th><th>n</th>"
+        "<th class=l>unit</th><th>95 % interval</th><th>no relation</th><th>null 5-95 %</th><th>p</th><th>q</th><th>n</th>"
         + ("<th>detectable (80 % power)</th>" if with_mde else "")
         + "<th class=l>note</th></tr>"
     )
@@ -95,7 +98,7 @@ def _results_table(rows: list[dict], with_mde: bool = False) -> str:
         out.append(
             f"<tr><td class=l>{e(r['target'])}</td><td>{r['horizon']}</td>"
             f"<td class=l>{e(STATISTIC_NAMES.get(r['statistic'], r['statistic']))}</td><td>{_num(r['value'])}</td>"
-            f"<td class=l>{e(r['unit'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td>"
+            f"<td class=l>{e(r['unit'])}</td><td>{_interval(r['ci_low'], r['ci_high'])}</td><td>{_num(r['reference'])}</td>"
             f"<td>{_interval(r['null_low'], r['null_high'])}</td><td>{fmt_p(r['p_value'])}</td>"
             f"<td>{fmt_p(r['q_value'])}</td><td>{n}</td>{mde}<td class=l>{e(r['note'])}</td></tr>"
         )

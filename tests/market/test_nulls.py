@@ -190,13 +190,16 @@ def test_hit_rate_is_judged_against_the_base_rate():
     pos_of = {s: i for i, s in enumerate(SESSIONS[:n])}
     claims = [(SESSIONS[t], -1, "feed", None) for t in range(20, 360, 5) for _ in range(2)]
     d = nulls.Draws(seed=0, draws=999, block=20)
-    summary, (row,) = hits.target_hit_rates(claims, "T", 20, fwd, pos_of, d)
+    summary, (row, first, second) = hits.target_hit_rates(claims, "T", 20, fwd, pos_of, d)
     assert summary["claims"] == 136 and summary["sessions"] == 68
     assert summary["base_rate"] < 0.4 and row["value"] > 0.6
     assert sps.binomtest(summary["hits"], summary["claims"], 0.5).pvalue < 0.01
     assert row["reference"] == pytest.approx(1 - summary["base_rate"], abs=0.1)
     assert row["p_value"] > 0.05 and row["ci_low"] <= row["reference"] <= row["ci_high"]
     assert row["n_sessions"] == 68
+    # and each half of the sessions is judged on its own, for a split-sample replication
+    assert (first["statistic"], second["statistic"]) == ("hit_rate_first_half", "hit_rate_second_half")
+    assert first["n_sessions"] == second["n_sessions"] == 34 and first["n"] + second["n"] == 136
 
 
 def test_claims_piled_on_a_few_sessions_are_not_a_test():

@@ -100,7 +100,7 @@ def test_planted_signal_recovers_lag_and_beta(planted, tmp_path):
     assert len(outside) <= 4  # a 90 % band: about 2 of 20 by chance
     # the finding says so in words, and the second half of the sample alone replicates it
     assert summary.finding["verdict"] == "detected"
-    assert any("second half alone" in d and "replicates" in d for d in summary.finding["detail"])
+    assert any("second half of the sessions alone" in d and "replicates" in d for d in summary.finding["detail"])
     # every stored test has its n, interval, null band, p and q, and no interval contradicts its p
     rows = [
         dict(zip(("analysis", "statistic", "n", "ci_low", "ci_high", "reference", "p_value", "q_value", "null_low"), r))
