@@ -315,7 +315,7 @@ def index_vs_target(panel: Panel, first: str, last: str) -> dict:
     lo, hi = grid.index(first), grid.index(last) + 1
     x_grid = np.full(len(grid), np.nan)
     x_grid[panel.pos] = panel.x
-    idx = rolling_mean(x_grid, SMOOTH, 3)[lo:hi]
+    idx = rolling_mean(x_grid, SMOOTH, 1)[lo:hi]  # a sparse index: the mean of the claims in the window
     ret = rolling_mean(daily_returns(panel.levels), SMOOTH, SMOOTH // 2)[lo:hi]
     return {"sessions": grid[lo:hi], "index": standardized(idx), "target": standardized(ret), "n": panel.n}
 

@@ -39,8 +39,19 @@ def pyplot():
 
 
 def save(fig, path: Path) -> Path:
-    # no timestamps in the PNG metadata: same seed and data -> same bytes
-    fig.savefig(path, format="png", metadata={"Software": None}, bbox_inches="tight")
+    """Write the PNG with its titles and axis labels as text chunks (readable without OCR) and no
+    timestamp or software version (same seed and data -> same bytes)."""
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else []
+    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    labels = [f"x: {ax.get_xlabel()}; y: {ax.get_ylabel()}" for ax in fig.axes if ax.get_xlabel() or ax.get_ylabel()]
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    metadata = {
+        "Software": None,
+        "Title": " | ".join(titles),
+        "Description": " | ".join(labels),
+        "Comment": "legend: " + " | ".join(legend) if legend else None,
+    }
+    fig.savefig(path, format="png", metadata=metadata, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -64,6 +75,7 @@ def index_vs_target(plt, path, label, target, d) -> Path:
     ax.plot(dates, d["target"], color=BLUE, lw=1.2, label=f"{target} daily return")
     ax.axhline(0, color="black", lw=0.5)
     ax.set_ylabel("standard deviations")
+    ax.set_xlabel("trading session")
     _date_axis(ax, dates)
     ax.set_title(
         f"{label}: narrative index vs {target}, 10-session trailing means, each in sd units (n = {d['n']} sessions)"
@@ -98,8 +110,10 @@ def effects(plt, path, label, target, rows, unit) -> Path:
     ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.set_xlabel("forward horizon from the event session's close")
     ax.set_ylabel(f"{unit} per sd of the index")
+    n = max(r["n"] for r in rows)
     ax.set_title(
-        f"{label}: effect on {target} per 1 sd of the index\n(dots: estimate with 95 % interval; grey: null 5-95 %)"
+        f"{label}: effect on {target} per 1 sd of the index (n = {n} sessions)\n"
+        "dots: estimate with 95 % interval; grey: null 5-95 %"
     )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", frameon=False, fontsize=7)

@@ -45,7 +45,7 @@ def describe(r: dict, label: str) -> str:
     if a == "predictive":
         return (
             f"a 1-sd more bullish {label} index was followed by {r['value']:+.1f} {_bp(r)} {fmt_ci(r)} in "
-            f"{_target(r)} over the next {h} sessions ({stats})"
+            f"{_target(r)} over the next {'session' if h == 1 else f'{h} sessions'} ({stats})"
         )
     if a == "lead_lag":
         when = "after" if h > 0 else "before" if h < 0 else "on the same day as"

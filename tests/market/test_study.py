@@ -128,9 +128,28 @@ def test_planted_signal_recovers_lag_and_beta(planted, tmp_path):
     assert len(summary.figures) == 10 and all(p.endswith(".png") for p in summary.figures)
     html = (out / "small_cap_rotation_report.html").read_text()
     assert html.count("data:image/png;base64,") == 10 and "src='http" not in html
+    _check_figures(summary.figures)
     assert html.index("Finding.") < html.index("<h2>Figures") < html.index("<h2>Main tests")
     assert "{'" not in html  # parameters as a table, not a Python dict
     assert json.loads(db.execute("select parameters from study_results limit 1").fetchone()[0])["draws"] == DRAWS
+
+
+def _check_figures(paths) -> None:
+    """Each figure names the theme and target, states n, labels its axes in units and has a legend
+    (the PNG carries its titles and labels as text chunks)."""
+    from PIL import Image
+
+    units = ("bp of return", "correlation", "standard deviations")
+    for p in paths:
+        png = Image.open(p)
+        title, labels, legend = png.text["Title"], png.text["Description"], png.text.get("Comment", "")
+        target = "IWM-SPY" if "IWM_SPY" in p else "IWM-QQQ"
+        assert title.startswith("Small-cap rotation: ") and target in title, p
+        assert "n = " in title + legend, p
+        assert any(u in labels for u in units), (p, labels)
+        assert "session" in labels or "index (sd" in labels, (p, labels)
+        assert legend or "effects" in p, p
+        assert 600 <= png.size[0] <= 1400 and 300 <= png.size[1] <= 500, (p, png.size)
 
 
 def test_compare_is_deterministic_given_a_seed(planted, tmp_path):
