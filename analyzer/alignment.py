@@ -186,6 +186,7 @@ def _align(db, theme_set, names, window, horizons) -> dict:
     index_rows = _daily_index(aligned, names, sessions, window)
 
     with store.transaction(db):
+        store.copy_article_fields(db)
         marks = ",".join("?" for _ in names)
         for table in ("claim_returns", "daily_theme_index", "claim_resolution"):
             db.execute(f"delete from [{table}] where theme in ({marks})", names)

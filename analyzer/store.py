@@ -149,6 +149,9 @@ TABLES: dict[str, Table] = {
         columns={
             "id": str,  # article_id:sentence_index:theme
             "article_id": str,
+            # copied from the article by `align` (copy_article_fields), so the table sorts and facets by them
+            "published_at": str,
+            "source": str,
             "sentence_index": int,
             "start": int,
             "end": int,
@@ -173,7 +176,7 @@ TABLES: dict[str, Table] = {
         pk="id",
         not_null=("article_id", "theme"),
         foreign_keys=(("article_id", "articles", "id"),),
-        indexes=(("theme", "article_id"), ("article_id",), ("speaker",)),
+        indexes=(("theme", "article_id"), ("article_id",), ("speaker",), ("published_at",)),
         fts=("sentence",),
     ),
     # Which articles were scored with which model and theme versions (drives resumable scoring).
@@ -552,6 +555,19 @@ def record_run(
             )
 
 
+def copy_article_fields(db: sqlite_utils.Database) -> int:
+    """Copy each claim's article publication time and source onto the claim where they differ."""
+    cur = db.execute(
+        """
+        update claims set published_at = a.published_at, source = a.source
+        from articles a
+        where a.id = claims.article_id
+          and (claims.published_at is not a.published_at or claims.source is not a.source)
+        """
+    )
+    return cur.rowcount
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction for a batch: all of it lands or none of it does.
@@ -573,6 +589,7 @@ __all__ = [
     "VIEWS",
     "Run",
     "Table",
+    "copy_article_fields",
     "ensure_schema",
     "library_versions",
     "open_db",
