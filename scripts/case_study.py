@@ -6,9 +6,9 @@
             no time) against ../shared/data/prices/extra/, rate_cuts
 
 Writes docs/case-study.md and its figures under docs/case-study/; the databases and converted files
-go to build/case-study/ (not committed: the news text belongs to its publishers). Re-runnable: the
-databases are reused (scoring resumes, and re-scores whatever a newer model has not scored); pass
---fresh to start from nothing. Run it with `make case-study`.
+go to build/case-study/ (not committed: the news text belongs to its publishers). Each run starts
+from empty databases, so a re-run with a new claim model gives what a first run would; --reuse
+keeps them (scoring resumes) when only the study changed. Run it with `make case-study`.
 """
 
 from __future__ import annotations
@@ -344,13 +344,13 @@ def main(argv=None) -> int:
     # more draws than compare's default: the smallest p is 2 / (draws + 1), and the family-wise
     # statement across all studies must be able to clear a Holm correction over ~60 tests
     ap.add_argument("--draws", type=int, default=9999, help="null draws per statistic")
-    ap.add_argument("--fresh", action="store_true", help="start from empty databases")
+    ap.add_argument("--reuse", action="store_true", help="keep the databases of the last run (scoring resumes)")
     args = ap.parse_args(argv)
     for needed in (RSS_2023, REUTERS, EXTRA_PRICES):
         if not needed.exists():
             print(f"error: {needed}: not found (the shared data folder is needed)", file=sys.stderr)
             return 1
-    if args.fresh and args.work.exists():
+    if not args.reuse and args.work.exists():
         shutil.rmtree(args.work)
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -5,6 +5,7 @@ its target on one scale. A panel without data says why instead of drawing empty 
 
 from __future__ import annotations
 
+from analyzer.study.series import move_word
 from analyzer.themes import Theme
 
 TARGET_COLORS = ["#4c78a8", "#72b7b2", "#b279a2", "#9d755d"]  # blues and muted tones: red/green mean stance
@@ -280,7 +281,7 @@ def index_chart(theme: Theme, db: str) -> dict:
         f"from study_curves where theme = '{t}' and curve = 'index_vs_target' "
         f"and (series != 'index' or target = '{first}') order by session"
     )
-    domain = ["narrative index"] + [f"{x.name} return" for x in theme.targets]
+    domain = ["narrative index"] + [f"{x.name} {move_word(x.kind)}" for x in theme.targets]
     return {
         "title": f"{theme.label}: the index and its target on one scale (10-session means, standard deviations)",
         "db": db,

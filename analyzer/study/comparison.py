@@ -20,7 +20,7 @@ from analyzer.market import calendar, returns
 from analyzer.records import CompareSummary
 from analyzer.study import events, findings, hits, nulls, predictive
 from analyzer.study.multiple import bh_qvalues
-from analyzer.study.series import Panel, daily_returns, forward_returns, rolling_mean, standardized
+from analyzer.study.series import Panel, daily_returns, forward_returns, move_word, rolling_mean, standardized
 from analyzer.themes import load_themes
 
 SIGNALS = ("index_value", "index_z", "mean_sentiment", "mean_stance")
@@ -291,7 +291,8 @@ def _curves(panel: Panel, figs: dict, first: str, last: str) -> list[dict]:
                 }
             )
     figs["index_vs_target"] = smooth = index_vs_target(panel, first, last)
-    for series, values in (("index", smooth["index"]), (f"{panel.target} return", smooth["target"])):
+    smooth["move"] = move_word(panel.kind)
+    for series, values in (("index", smooth["index"]), (f"{panel.target} {move_word(panel.kind)}", smooth["target"])):
         for s, v in zip(smooth["sessions"], values):
             if not np.isnan(v):
                 out.append(

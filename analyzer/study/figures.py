@@ -72,7 +72,7 @@ def index_vs_target(plt, path, label, target, d) -> Path:
     dates = pd.to_datetime(d["sessions"])
     fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
     ax.plot(dates, d["index"], color=ORANGE, lw=1.6, label=f"{label} index (sessions with claims)")
-    ax.plot(dates, d["target"], color=BLUE, lw=1.2, label=f"{target} daily return")
+    ax.plot(dates, d["target"], color=BLUE, lw=1.2, label=f"{target} daily {d.get('move', 'return')}")
     ax.axhline(0, color="black", lw=0.5)
     ax.set_ylabel("standard deviations")
     ax.set_xlabel("trading session")

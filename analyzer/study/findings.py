@@ -32,6 +32,12 @@ def fmt_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
 
 
+def eq(name: str, p) -> str:
+    """'p = 0.012', or 'p < 0.001' at the resolution of the draws."""
+    text = fmt_p(p)
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
+
 def fmt_ci(r: dict, digits: int = 1) -> str:
     if r.get("ci_low") is None:
         return "[–]"
@@ -40,7 +46,8 @@ def fmt_ci(r: dict, digits: int = 1) -> str:
 
 def describe(r: dict, label: str) -> str:
     """One result as a sentence, with its interval, n, p and q."""
-    stats = f"n = {r['n']}{' sessions' if r['analysis'] in ('predictive', 'lead_lag') else ''}, p = {fmt_p(r['p_value'])}, q = {fmt_p(r['q_value'])}"
+    unit = " sessions" if r["analysis"] in ("predictive", "lead_lag") else ""
+    stats = f"n = {r['n']}{unit}, {eq('p', r['p_value'])}, {eq('q', r['q_value'])}"
     a, t, h = r["analysis"], r["target"], r["horizon"]
     if a == "predictive":
         return (
@@ -62,7 +69,7 @@ def describe(r: dict, label: str) -> str:
         return (
             f"forward-looking claims were right {r['value']:.0%} {fmt_ci_pct(r)} of the time at {h} sessions on {t}, "
             f"against {r['reference']:.0%} by chance given the base rate ({r['n']} claims on {r['n_sessions']} "
-            f"sessions, p = {fmt_p(r['p_value'])}, q = {fmt_p(r['q_value'])})"
+            f"sessions, {eq('p', r['p_value'])}, {eq('q', r['q_value'])})"
         )
     return f"{a} {r['statistic']} = {r['value']:.4g} ({stats})"
 
@@ -164,6 +171,6 @@ def _replication(best: dict, rows: list[dict]) -> str | None:
     else:
         value = f"{r['value']:+.1f} {_bp(r)} {fmt_ci(r)} per sd"
     return (
-        f"Out of sample, the second half of the sessions alone: {value} (n = {r['n']}, p = {fmt_p(r['p_value'])}): "
+        f"Out of sample, the second half of the sessions alone: {value} (n = {r['n']}, {eq('p', r['p_value'])}): "
         f"{verdict}."
     )

@@ -22,6 +22,11 @@ def unit_label(kind: str) -> str:
     return "bp of yield" if kind == "level_change" else "bp of return"
 
 
+def move_word(kind: str) -> str:
+    """What a target's move is called: a yield changes, a price returns."""
+    return "change" if kind == "level_change" else "return"
+
+
 def forward_returns(levels: np.ndarray, h: int) -> np.ndarray:
     out = np.full(len(levels), np.nan)
     if h < len(levels):
