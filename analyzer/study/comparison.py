@@ -183,7 +183,8 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run_
 
 
 def _target(db, panel: Panel, target, z, horizons, draws_, summary) -> tuple[list[dict], dict]:
-    rows, figs = [], {}
+    rows: list[dict] = []
+    figs: dict = {}
     if panel.n < predictive.MIN_SESSIONS:
         summary["skipped"].append(
             f"{panel.target}: too little data for any test ({panel.n} sessions with claims and a value; "
@@ -312,7 +313,7 @@ def _curves(panel: Panel, figs: dict, first: str, last: str) -> list[dict]:
 def index_vs_target(panel: Panel, first: str, last: str) -> dict:
     """Both on one scale: trailing SMOOTH-session means of the index (sessions with claims) and of
     the target's daily return, each standardised over the index's span."""
-    grid = panel.sessions
+    grid = panel.sessions or []
     lo, hi = grid.index(first), grid.index(last) + 1
     x_grid = np.full(len(grid), np.nan)
     x_grid[panel.pos] = panel.x

@@ -36,7 +36,7 @@ def base_rate(fwd: np.ndarray, lo: int, hi: int) -> float | None:
 def target_hit_rates(claims, target: str, horizon: int, fwd, pos_of, draws: nulls.Draws):
     """`claims`: (event_session, stance, source, speaker) of the resolved claims of one target and
     horizon; `fwd` the target's forward returns on the grid; `pos_of` session -> grid position."""
-    per = defaultdict(lambda: [0, 0])
+    per: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for session, stance, *_ in claims:
         per[session][0 if stance > 0 else 1] += 1
     sessions = sorted(s for s in per if s in pos_of and not np.isnan(fwd[pos_of[s]]) and fwd[pos_of[s]] != 0)

@@ -115,7 +115,9 @@ def lead_lag(panel: Panel, draws: nulls.Draws, max_lag: int = MAX_LAG) -> tuple[
     sds = np.array([np.nanstd(d, ddof=1) for d in null])
     t_obs = np.array(real) / sds
     null_t = np.column_stack(null) / sds
-    rows, profile = [], {}
+    rows: list[dict] = []
+    profile: dict[int, dict] = {}
+    infs: dict[int, nulls.Inference] = {}
     for j, k in enumerate(lags):
         p, crit = nulls.max_statistic(t_obs[j], null_t)
         band = np.nanquantile(null[j], [0.05, 0.95])
@@ -146,13 +148,11 @@ def lead_lag(panel: Panel, draws: nulls.Draws, max_lag: int = MAX_LAG) -> tuple[
             "null_low": inf.null_band[0],
             "null_high": inf.null_band[1],
             "n": n[j],
-            "inf": inf,
         }
+        infs[k] = inf
     # strongest standardized correlation; on a tie the shorter lag
     j = max(range(len(lags)), key=lambda i: (abs(t_obs[i]), -abs(lags[i])))
-    rows.append(_peak(panel, lags[j], profile[lags[j]]["inf"], scale[j], n[j], len(lags), max_lag))
-    for p in profile.values():
-        p.pop("inf")
+    rows.append(_peak(panel, lags[j], infs[lags[j]], scale[j], n[j], len(lags), max_lag))
     rows += _peak_out_of_sample(panel, daily, draws, max_lag)
     return rows, {"profile": profile, "peak": lags[j]}
 
@@ -198,7 +198,7 @@ def _peak(panel: Panel, k: int, inf: nulls.Inference, c: float, n: int, n_lags: 
     scaled = nulls.Inference(
         value=inf.value * c,
         p=inf.p,
-        ci=(inf.ci[0] * c, inf.ci[1] * c) if inf.ci[0] is not None else (None, None),
+        ci=(lo * c, hi * c) if (lo := inf.ci[0]) is not None and (hi := inf.ci[1]) is not None else (None, None),
         null_band=(inf.null_band[0] * c, inf.null_band[1] * c),
         null_sd=inf.null_sd * c,
         reference=0.0,
