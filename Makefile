@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install browser lint readme train bench clean
+.PHONY: demo test install browser lint readme train bench case-study clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ readme: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/analyze train
+
+# The real-history case study: docs/case-study.md and docs/case-study/*.png (work files in build/).
+case-study: $(STAMP)
+	$(BIN)/python scripts/case_study.py
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -8,9 +8,13 @@ horizon 0 and kind 'contemporaneous'.
 
 Builds (rebuilt for the themes aligned; other themes' rows are kept):
   claim_returns      one row per claim x target x horizon
-  daily_theme_index  per theme and session: counts, means, confidence-weighted index, its
-                     z-score against the previous `window` sessions only, attention share
-  claim_resolution   forward-looking directional claims scored against later returns
+  daily_theme_index  per theme and session with claims: counts, means, the confidence-weighted
+                     index, its robust z-score against the previous `window` sessions only,
+                     attention share. Each headline counts once (its claims are averaged first),
+                     so a story carried by three feeds, or a headline repeated in its article's
+                     text, does not weigh three times. Sessions without claims have no index value.
+  claim_resolution   forward-looking directional claims scored against later returns, with the
+                     speaker's canonical name (a bare surname joins the one full name it matches)
 """
 
 from __future__ import annotations
@@ -37,8 +41,71 @@ def claim_weight(stance, stance_prob, certainty) -> float:
     return float(stance or 0) * prob * CERTAINTY_WEIGHT.get(certainty, UNKNOWN_CERTAINTY_WEIGHT)
 
 
-def _min_periods(window: int) -> int:
-    return max(5, window // 4)
+Z_CLIP = 5.0  # a robust z beyond this says "extreme"; its exact size on a thin past means little
+
+
+def min_z_observations(window: int) -> int:
+    """Observations (sessions with claims) in the window before a z-score is computed."""
+    return max(10, window // 3)
+
+
+def past_robust_z(values, window: int, min_obs: int | None = None):
+    """z of each value against the values of the previous `window` positions only (NaN = no
+    observation): (value - median) / (1.4826 MAD), the sd where the MAD is 0, clipped at
+    +-Z_CLIP; NaN with fewer than `min_obs` past observations or no spread."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    min_obs = min_z_observations(window) if min_obs is None else min_obs
+    out = np.full(len(values), np.nan)
+    for t in range(len(values)):
+        if np.isnan(values[t]):
+            continue
+        past = values[max(0, t - window) : t]
+        past = past[~np.isnan(past)]
+        if len(past) < min_obs:
+            continue
+        med = np.median(past)
+        scale = 1.4826 * np.median(np.abs(past - med))
+        if scale == 0:
+            scale = np.std(past, ddof=1)
+        if scale > 0:
+            out[t] = float(np.clip((values[t] - med) / scale, -Z_CLIP, Z_CLIP))
+    return out
+
+
+def headline_key(title, article_id) -> str:
+    """Articles with the same headline (any case, spacing or punctuation) are one story."""
+    words = "".join(ch.lower() if ch.isalnum() else " " for ch in (title or "")).split()
+    return " ".join(words) or f"article:{article_id}"
+
+
+def canonical_speakers(names) -> dict[str, str]:
+    """Map each speaker spelling to one name per person: spellings that differ only in case or
+    spacing become the most frequent one, and a bare surname ("Powell") becomes the one full
+    name ending in it ("Jerome Powell"); an ambiguous surname is left alone."""
+    from collections import Counter
+
+    counts = Counter(n for n in names if n)
+    by_key: dict[str, list[str]] = {}
+    for n in counts:
+        by_key.setdefault(" ".join(n.lower().split()), []).append(n)
+    # the most frequent spelling; on a tie the tidy one (single spaces, capitalised words)
+    spelling = {
+        k: max(sorted(v), key=lambda s: (counts[s], s == " ".join(s.split()), s == s.title()))
+        for k, v in by_key.items()
+    }
+    surnames: dict[str, set[str]] = {}
+    for key in spelling:
+        parts = key.split()
+        if len(parts) > 1:
+            surnames.setdefault(parts[-1], set()).add(key)
+    out = {}
+    for n in counts:
+        key = " ".join(n.lower().split())
+        full = surnames.get(key, set()) if len(key.split()) == 1 else set()
+        out[n] = spelling[next(iter(full))] if len(full) == 1 else spelling[key]
+    return out
 
 
 def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSummary:
@@ -61,7 +128,7 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSumma
 def _load_claims(db) -> list[dict]:
     sql = """
         select c.id, c.theme, c.stance, c.stance_prob, c.sentiment, c.certainty, c.orientation,
-               c.speaker, c.organisation, a.published_at, a.source
+               c.speaker, c.organisation, a.published_at, a.source, c.article_id, a.title
         from claims c join articles a on a.id = c.article_id
     """
     cols = [
@@ -76,6 +143,8 @@ def _load_claims(db) -> list[dict]:
         "organisation",
         "published_at",
         "source",
+        "article_id",
+        "title",
     ]
     return [dict(zip(cols, r)) for r in db.execute(sql).fetchall()]
 
@@ -110,10 +179,14 @@ def _align(db, theme_set, names, window, horizons) -> dict:
     themes_with_claims = sorted({c["theme"] for c in selected})
     returns.check_targets(db, [t for n in themes_with_claims for t in theme_set.get(n).targets])
 
+    speakers = canonical_speakers(c["speaker"] for c in claims)
+    for c in selected:
+        c["speaker"] = speakers.get(c["speaker"], c["speaker"])
     return_rows, resolution_rows, missing = _claim_returns(db, theme_set, selected, horizons)
     index_rows = _daily_index(aligned, names, sessions, window)
 
     with store.transaction(db):
+        store.copy_article_fields(db)
         marks = ",".join("?" for _ in names)
         for table in ("claim_returns", "daily_theme_index", "claim_resolution"):
             db.execute(f"delete from [{table}] where theme in ({marks})", names)
@@ -146,6 +219,7 @@ def _claim_returns(db, theme_set, claims, horizons):
         by_theme[c["theme"]].append(c)
     for theme, items in sorted(by_theme.items()):
         for target in theme_set.get(theme).targets:
+            bp = 100.0 if target.kind == "level_change" else 1e4  # yields are in percentage points
             levels = returns.target_levels(db, target)
             values = levels.to_numpy()
             pos = {s: k for k, s in enumerate(levels.index)}
@@ -200,6 +274,7 @@ def _claim_returns(db, theme_set, claims, horizons):
                                 "organisation": c["organisation"],
                                 "stance": int(c["stance"]),
                                 "forward_return": r,
+                                "signed_return_bp": None if r is None else round(r * bp * c["stance"], 4),
                                 "resolved": int(r is not None),
                                 "hit": None if r is None or r == 0 else int((r > 0) == (c["stance"] > 0)),
                             }
@@ -210,7 +285,6 @@ def _claim_returns(db, theme_set, claims, horizons):
 def _daily_index(claims, names, sessions, window):
     """Index rows for every session from the first to the last aligned claim (any theme)."""
     import numpy as np
-    import pandas as pd
 
     if not claims:
         return []
@@ -228,34 +302,50 @@ def _daily_index(claims, names, sessions, window):
                 per[c["event_session"]].append(c)
         if not per:
             continue
-        count = np.array([len(per.get(s, ())) for s in grid])
-        index = np.array(
-            [
-                np.mean([claim_weight(c["stance"], c["stance_prob"], c["certainty"]) for c in per[s]])
-                if per.get(s)
-                else 0.0
-                for s in grid
-            ]
-        )
-        x = pd.Series(index)
-        # z-score against the previous `window` sessions only (shift(1): today is not in its own baseline)
-        past = x.shift(1).rolling(window, min_periods=_min_periods(window))
-        mean, std = past.mean(), past.std()
-        z = (x - mean) / std.where(std > 0)
+        means = {s: _headline_means(items) for s, items in per.items()}
+        index = np.array([means[s]["index"] if s in means else np.nan for s in grid])
+        z = past_robust_z(index, window)
         for k, s in enumerate(grid):
-            items = per.get(s, ())
-            stances = [c["stance"] for c in items if c["stance"] is not None]
-            sents = [c["sentiment"] for c in items if c["sentiment"] is not None]
+            m = means.get(s)
             rows.append(
                 {
                     "theme": theme,
                     "session": s,
-                    "claim_count": int(count[k]),
-                    "mean_stance": float(np.mean(stances)) if stances else None,
-                    "mean_sentiment": float(np.mean(sents)) if sents else None,
-                    "index_value": float(index[k]),
-                    "index_z": None if math.isnan(z.iat[k]) else float(z.iat[k]),
-                    "attention_share": float(count[k] / total[s]) if total.get(s) else None,
+                    "claim_count": len(per.get(s, ())),
+                    "headline_count": m["headlines"] if m else 0,
+                    "mean_stance": m["stance"] if m else None,
+                    "mean_sentiment": m["sentiment"] if m else None,
+                    "index_value": m["index"] if m else None,
+                    "index_z": None if math.isnan(z[k]) else float(z[k]),
+                    "attention_share": float(len(per.get(s, ())) / total[s]) if total.get(s) else None,
                 }
             )
     return rows
+
+
+def _headline_means(items) -> dict:
+    """Means over headlines of the per-headline means of the session's claims (one vote a story)."""
+    import numpy as np
+
+    groups = defaultdict(list)
+    for c in items:
+        groups[headline_key(c["title"], c["article_id"])].append(c)
+
+    def mean_of(values):
+        values = [v for v in values if v is not None]
+        return float(np.mean(values)) if values else None
+
+    per = [
+        {
+            "index": mean_of(claim_weight(c["stance"], c["stance_prob"], c["certainty"]) for c in g),
+            "stance": mean_of(c["stance"] for c in g),
+            "sentiment": mean_of(c["sentiment"] for c in g),
+        }
+        for g in groups.values()
+    ]
+    return {
+        "headlines": len(groups),
+        "index": mean_of(p["index"] for p in per),
+        "stance": mean_of(p["stance"] for p in per),
+        "sentiment": mean_of(p["sentiment"] for p in per),
+    }

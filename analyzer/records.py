@@ -243,11 +243,17 @@ class CompareSummary(Record):
     signal: str
     horizons: tuple[int, ...]
     seed: int
-    n_sessions: int = 0  # sessions of the daily index
-    n_claim_sessions: int = 0  # of which with claims
+    draws: int = 0  # null draws per statistic
+    label: str = ""
+    n_claim_sessions: int = 0  # sessions with claims about the theme
+    n_observations: int = 0  # of which with a value of the signal
     n_claims: int = 0
+    first_session: str | None = None
+    last_session: str | None = None
+    block: int | None = None  # sessions per block of the null's permutations
     targets: dict[str, dict] = field(default_factory=dict)  # target -> headline statistics
     skipped: tuple[str, ...] = ()  # what could not be computed, and why
+    finding: dict[str, Any] = field(default_factory=dict)  # verdict, headline, detail
     hit_rates: dict[str, list] = field(default_factory=dict)
     results: tuple[dict, ...] = ()  # the study_results rows
     figures: tuple[str, ...] = ()
@@ -262,5 +268,9 @@ class CompareSummary(Record):
         return {**super().as_dict(), "n_results": self.n_results}
 
     def line(self) -> str:
-        s = f"compare {self.theme}: {self.n_claim_sessions} sessions with claims, {self.n_results} results"
+        span = f" ({self.first_session}..{self.last_session})" if self.first_session else ""
+        s = (
+            f"compare {self.theme}: {self.n_claim_sessions} sessions with claims{span}, {self.n_claims} claims, "
+            f"{self.n_results} tests; {self.finding.get('verdict', 'no result')}"
+        )
         return s + (f"; report {self.report}" if self.report else "")

@@ -47,6 +47,9 @@ class Table:
     unique_indexes: tuple[tuple[str, ...], ...] = ()
     fts: tuple[str, ...] = ()
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Rebuilt by its stage from other tables: a file whose copy has columns this layout dropped
+    # gets the table created anew (the stage fills it again) instead of a migration step.
+    derived: bool = False
 
 
 # --- tables -----------------------------------------------------------------------------------
@@ -162,6 +165,9 @@ TABLES: dict[str, Table] = {
         columns={
             "id": str,  # article_id:sentence_index:theme
             "article_id": str,
+            # copied from the article by `align` (copy_article_fields), so the table sorts and facets by them
+            "published_at": str,
+            "source": str,
             "sentence_index": int,
             "start": int,
             "end": int,
@@ -187,7 +193,7 @@ TABLES: dict[str, Table] = {
         pk="id",
         not_null=("article_id", "theme"),
         foreign_keys=(("article_id", "articles", "id"),),
-        indexes=(("theme", "article_id"), ("article_id",), ("speaker",)),
+        indexes=(("theme", "article_id"), ("article_id",), ("speaker",), ("published_at",)),
         fts=("sentence",),
     ),
     # Which articles were scored with which model and theme versions (drives resumable scoring).
@@ -248,6 +254,7 @@ TABLES: dict[str, Table] = {
             "theme": str,
             "session": str,
             "claim_count": int,
+            "headline_count": int,  # distinct headlines: each counts once in the index
             "mean_stance": float,
             "mean_sentiment": float,
             "index_value": float,
@@ -270,6 +277,7 @@ TABLES: dict[str, Table] = {
             "organisation": str,
             "stance": int,  # -1 | +1
             "forward_return": float,  # null until the horizon has passed
+            "signed_return_bp": float,  # forward return x stance, in bp (of return; of yield for yields)
             "resolved": int,  # 1 once the forward return is known
             "hit": int,  # 1 when the return's sign matches the stance, 0 when not, null if unresolved or 0
         },
@@ -277,28 +285,97 @@ TABLES: dict[str, Table] = {
         foreign_keys=(("claim_id", "claims", "id"),),
         indexes=(("theme", "horizon"), ("speaker",), ("source",)),
     ),
+    # One row per test of a `compare` run (analyzer.study): the statistic with its unit, n, 95 %
+    # interval, null band, empirical p and Benjamini-Hochberg q across the run.
     "study_results": Table(
         columns={
             "id": int,
             "run_id": int,
             "theme": str,
-            "analysis": str,  # correlation | lead_lag | ols_hac | event_study | resolution ...
+            "analysis": str,  # predictive | out_of_sample | lead_lag | event_study | hit_rate
             "target": str,
-            "horizon": int,
+            "horizon": int,  # sessions; the lag k for lead_lag rows
             "statistic": str,
+            "unit": str,
             "value": float,
             "ci_low": float,
             "ci_high": float,
-            "p_value": float,
+            "p_value": float,  # empirical, from the null draws
+            "q_value": float,  # Benjamini-Hochberg across all tests of the run
+            "null_low": float,  # the null's 5 % and 95 % quantiles
+            "null_high": float,
+            "reference": float,  # the statistic's value under no relation (0; the chance hit rate)
+            "mde": float,  # minimum detectable effect (80 % power, 5 % two-sided)
             "n": int,
-            "placebo_value": float,
-            "placebo_p_value": float,
+            "n_sessions": int,
+            "draws": int,
+            "note": str,
             "parameters": str,  # JSON
             "created_at": str,
         },
         pk="id",
         foreign_keys=(("run_id", "runs", "id"),),
         indexes=(("theme", "analysis"),),
+        derived=True,
+    ),
+    # Curves behind the figures and the dashboard: lead-lag profiles, CAR paths, index vs target.
+    "study_curves": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "theme": str,
+            "target": str,
+            "curve": str,  # lead_lag | event_car | index_vs_target
+            "series": str,
+            "x": float,  # the lag, or sessions from the event
+            "session": str,  # the date, for time series
+            "value": float,
+            "low": float,
+            "high": float,
+            "n": int,
+            "unit": str,
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("theme", "curve"),),
+        derived=True,
+    ),
+    # The plain-words finding of each theme's latest `compare` run.
+    "study_findings": Table(
+        columns={
+            "theme": str,
+            "run_id": int,
+            "verdict": str,  # detected | no detectable relation | too little data
+            "headline": str,
+            "detail": str,
+            "created_at": str,
+        },
+        pk="theme",
+        foreign_keys=(("run_id", "runs", "id"),),
+        derived=True,
+    ),
+    # Hit rates by source and by speaker: net calls per session, exact binomial intervals on sessions.
+    "study_hit_rates": Table(
+        columns={
+            "id": int,
+            "run_id": int,
+            "theme": str,
+            "grouping": str,  # source | speaker
+            "name": str,
+            "target": str,
+            "horizon": int,
+            "claims": int,
+            "sessions": int,
+            "hits": int,  # sessions whose net call the return matched
+            "hit_rate": float,
+            "ci_low": float,
+            "ci_high": float,
+            "expected": float,  # what calls of this mix would hit by the base rate alone
+        },
+        pk="id",
+        foreign_keys=(("run_id", "runs", "id"),),
+        indexes=(("theme", "grouping"),),
+        derived=True,
     ),
 }
 
@@ -306,24 +383,28 @@ TABLES: dict[str, Table] = {
 
 VIEWS: dict[str, str] = {
     # Hit rates of forward-looking claims, by source, by speaker and by theme (market stage).
+    # Raw counts; intervals and the base rate are in study_hit_rates / study_results (compare).
     "hit_rates": """
         select 'source' as grouping, coalesce(source, '(unknown)') as name, theme, target, horizon,
-               count(*) as claims, sum(hit) as hits, round(avg(hit), 3) as hit_rate
+               count(*) as claims, count(distinct event_session) as sessions, sum(hit) as hits,
+               round(avg(hit), 3) as hit_rate
         from claim_resolution where hit is not null group by 2, theme, target, horizon
         union all
         select 'speaker', coalesce(speaker, '(unattributed)'), theme, target, horizon,
-               count(*), sum(hit), round(avg(hit), 3)
+               count(*), count(distinct event_session), sum(hit), round(avg(hit), 3)
         from claim_resolution where hit is not null group by 2, theme, target, horizon
         union all
-        select 'theme', theme, theme, target, horizon, count(*), sum(hit), round(avg(hit), 3)
+        select 'theme', theme, theme, target, horizon, count(*), count(distinct event_session), sum(hit),
+               round(avg(hit), 3)
         from claim_resolution where hit is not null group by theme, target, horizon
     """,
     "speaker_hit_rates": """
-        select speaker, organisation, theme, horizon, count(*) as claims, sum(hit) as hits,
-               round(avg(hit), 3) as hit_rate
+        select speaker, max(organisation) as organisation, theme, target, horizon, count(*) as claims,
+               count(distinct event_session) as sessions, sum(hit) as hits, round(avg(hit), 3) as hit_rate,
+               round(avg(signed_return_bp), 1) as mean_signed_return_bp
         from claim_resolution where hit is not null and speaker is not null
-        group by speaker, organisation, theme, horizon
-        order by claims desc, speaker
+        group by speaker, theme, target, horizon
+        order by sessions desc, claims desc, speaker
     """,
     "fetch_errors": """
         select f.started_at, feeds.name as feed, f.url, f.status, f.outcome, f.error
@@ -389,6 +470,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
     table = db[name]
+    if spec.derived and table.exists() and set(table.columns_dict) - set(spec.columns):
+        table.drop()  # an older layout of a table its stage rebuilds
     if not table.exists():
         table.create(
             spec.columns,
@@ -542,6 +625,19 @@ def record_rejected(db: sqlite_utils.Database, run_id: int | None, rejected: Ite
         db["rejected_items"].insert_all(rows)
 
 
+def copy_article_fields(db: sqlite_utils.Database) -> int:
+    """Copy each claim's article publication time and source onto the claim where they differ."""
+    cur = db.execute(
+        """
+        update claims set published_at = a.published_at, source = a.source
+        from articles a
+        where a.id = claims.article_id
+          and (claims.published_at is not a.published_at or claims.source is not a.source)
+        """
+    )
+    return cur.rowcount
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction for a batch: all of it lands or none of it does.
@@ -563,6 +659,7 @@ __all__ = [
     "VIEWS",
     "Run",
     "Table",
+    "copy_article_fields",
     "ensure_schema",
     "library_versions",
     "open_db",

@@ -90,12 +90,9 @@ def emit_summary(summary: Record, as_json: bool) -> None:
 def reports_dir(out_dir: str | None, db_path: str) -> str:
     """Where reports go: `out_dir`, else reports/<database stem> beside the database (compare and
     demo agree; each theme gets a folder inside)."""
-    from pathlib import Path
+    from analyzer.study.report import default_reports_dir
 
-    if out_dir:
-        return out_dir
-    db = Path(db_path)
-    return str(db.parent / "reports" / db.stem)
+    return out_dir or str(default_reports_dir(db_path))
 
 
 REPORTS_DEFAULT = "reports/<db stem> beside the database"

@@ -125,10 +125,16 @@ def _horizons(ctx: click.Context, param: click.Parameter, value: str) -> tuple[i
     default=None,
     show_default=REPORTS_DEFAULT,
     type=click.Path(file_okay=False),
-    help="Folder for the reports: the theme's PNG figures and HTML report go in a folder named for it.",
+    help="Folder for the reports: the theme's PNG figures and HTML report go in a folder named for it "
+    "(`analyze serve` finds the default one).",
 )
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the null draws.")
 @click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for the placebo and bootstrap."
+    "--draws",
+    default=1999,
+    show_default=True,
+    type=click.IntRange(100, 100_000),
+    help="Null draws per statistic (block permutations of the index).",
 )
 @click.option(
     "--signal",
@@ -139,15 +145,17 @@ def _horizons(ctx: click.Context, param: click.Parameter, value: str) -> tuple[i
 )
 @db_option
 @json_option
-def compare(theme, horizons, out_dir, seed, signal, db_path, as_json):
-    """Narrative vs returns: correlations, lead-lag, HAC regressions, event study, placebo, hit rates."""
+def compare(theme, horizons, out_dir, seed, draws, signal, db_path, as_json):
+    """Narrative vs returns: effects per sd, lead-lag, event study and hit rates, each against a null."""
     from analyzer import store
     from analyzer.study.comparison import compare as run_compare
 
     check_themes([theme])
     db = store.open_db(db_path, create=False)
     out = Path(reports_dir(out_dir, db_path)) / theme
-    summary = run_compare(db, theme, horizons=horizons, out_dir=out, seed=seed, signal=signal)
+    summary = run_compare(db, theme, horizons=horizons, out_dir=out, seed=seed, signal=signal, draws=draws)
     for note in summary.skipped:
         click.echo(f"note: {note}", err=True)
+    if not as_json and summary.finding:
+        click.echo(summary.finding["headline"])
     emit_summary(summary, as_json)

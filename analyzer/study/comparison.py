@@ -1,8 +1,9 @@
-"""`compare`: the theme index against its targets' returns, with a placebo beside every result.
+"""`compare`: the theme index against its targets' returns, every statistic against a null.
 
 Reads `daily_theme_index` and `claim_resolution` (built by `analyzer.alignment.align`) and the
-stored prices; writes `study_results` (the theme's previous rows are replaced), one PNG per
-figure and one self-contained HTML report when `out_dir` is given.
+stored prices; writes the theme's rows of `study_results`, `study_curves`, `study_hit_rates` and
+`study_findings` (its previous rows are replaced), and, given `out_dir`, one PNG per figure and
+one self-contained HTML report.
 """
 
 from __future__ import annotations
@@ -13,17 +14,35 @@ from pathlib import Path
 import numpy as np
 
 from analyzer import store
+from analyzer.alignment import past_robust_z
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar, returns
 from analyzer.records import CompareSummary
-from analyzer.study import stats
+from analyzer.study import events, findings, hits, nulls, predictive
+from analyzer.study.multiple import bh_qvalues
+from analyzer.study.series import Panel, daily_returns, forward_returns, move_word, rolling_mean, standardized
 from analyzer.themes import load_themes
 
 SIGNALS = ("index_value", "index_z", "mean_sentiment", "mean_stance")
+MARKET = "SPY"  # the market of the event study's market model for single-asset targets
+Z_WINDOW = 60  # sessions of past the event study's z-score looks at
+SMOOTH = 10  # sessions in the rolling means of the index-vs-target curve
+STUDY_TABLES = ("study_results", "study_curves", "study_hit_rates", "study_findings")
+# The tests that enter the run's Benjamini-Hochberg q-values. Lead-lag correlations lag by lag are
+# one family, adjusted within itself and represented here by its peak; split-sample rows are
+# replications of a relation, read on their own p.
+FAMILY = {("predictive", "beta"), ("lead_lag", "peak_beta"), ("event_study", "signed_car"), ("hit_rate", "hit_rate")}
 
 
 def compare(
-    db, theme: str, *, horizons=(1, 5, 20), out_dir=None, seed: int = 0, signal: str = "index_value", n_boot: int = 400
+    db,
+    theme: str,
+    *,
+    horizons=(1, 5, 20),
+    out_dir=None,
+    seed: int = 0,
+    signal: str = "index_value",
+    draws: int = nulls.DRAWS,
 ) -> CompareSummary:
     """Run the study for one theme; returns a summary with the results and the files written."""
     theme_def = load_themes().get(theme)  # unknown theme: AnalyzerError naming the known ones
@@ -32,29 +51,34 @@ def compare(
     horizons = tuple(sorted({int(h) for h in horizons}))
     if not horizons or horizons[0] < 1:
         raise AnalyzerError(f"horizons {horizons}: must be positive session counts")
+    if draws < 1:
+        raise AnalyzerError(f"draws {draws}: must be a positive number of null draws")
     params = {
         "theme": theme,
         "horizons": list(horizons),
         "seed": seed,
         "signal": signal,
-        "n_boot": n_boot,
-        "max_lag": stats.MAX_LAG,
-        "event_window": list(stats.EVENT_WINDOW),
-        "placebo": "index permuted across sessions (seeded)",
+        "draws": draws,
+        "max_lag": predictive.MAX_LAG,
+        "min_sessions": predictive.MIN_SESSIONS,
+        "event_window": list(events.EVENT_WINDOW),
+        "event_z": events.Z_EVENT,
+        "min_events": events.MIN_EVENTS,
+        "null": "block permutation of the index among its sessions (returns fixed)",
+        "multiple_testing": "Benjamini-Hochberg across all tests of the run",
     }
     with store.record_run(
         db,
         "compare",
-        {**params, "out_dir": str(out_dir) if out_dir else None},
+        {**params, "out_dir": str(Path(out_dir).resolve()) if out_dir else None},
         libraries=("statsmodels", "scipy", "numpy", "matplotlib"),
     ) as run:
-        summary = _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run.id)
+        summary = _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run.id)
         run.counts = {
-            "n_sessions": summary["n_sessions"],
-            "results": summary["n_results"],
+            "n_claim_sessions": summary["n_claim_sessions"],
+            "results": len(summary["results"]),
             "figures": len(summary["figures"]),
         }
-        summary.pop("n_results")
         result = CompareSummary(
             **{
                 **summary,
@@ -73,92 +97,83 @@ def _index_frame(db, theme: str, signal: str):
         f"select session, [{signal}], claim_count from daily_theme_index where theme = ? order by session", [theme]
     ).fetchall()
     sessions = [r[0] for r in rows]
-    x = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=float)
+    x = np.array([np.nan if r[1] is None or not r[2] else r[1] for r in rows], dtype=float)
     counts = np.array([r[2] or 0 for r in rows])
     return sessions, x, counts
 
 
-def _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run_id) -> dict:
+def _grid(sessions, horizons) -> list[str]:
+    """Sessions from well before the index (event-study estimation, lags) to well after (horizons)."""
+    all_s = calendar.sessions()
+    before = events.ESTIMATION - events.EVENT_WINDOW[0] + predictive.MAX_LAG + 1
+    after = max(max(horizons), predictive.MAX_LAG, events.EVENT_WINDOW[1]) + 1
+    lo = max(0, int(np.searchsorted(all_s, sessions[0])) - before)
+    hi = int(np.searchsorted(all_s, sessions[-1])) + after + 1
+    return list(all_s[lo:hi])
+
+
+def _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run_id) -> dict:
     theme = theme_def.name
     sessions, x, counts = _index_frame(db, theme, signal)
+    observed = ~np.isnan(x)
     summary: dict = {
         "theme": theme,
+        "label": theme_def.label,
         "signal": signal,
         "horizons": list(horizons),
         "seed": seed,
-        "n_sessions": len(sessions),
+        "draws": draws,
         "n_claim_sessions": int((counts > 0).sum()),
+        "n_observations": int(observed.sum()),
         "n_claims": int(counts.sum()),
+        "first_session": sessions[0] if sessions else None,
+        "last_session": sessions[-1] if sessions else None,
         "targets": {},
         "skipped": [],
         "figures": [],
         "report": None,
     }
-    all_rows, fig_data = [], {}
+    rows: list[dict] = []
+    curves: list[dict] = []
+    fig_data: dict = {}
+    group_rates: list[dict] = []
+    hit_tables: dict = {"by_theme": [], "by_source": [], "by_speaker": []}
     if not sessions:
         summary["skipped"].append(f"no daily_theme_index rows for {theme}: run `analyze align` after extracting claims")
     else:
         returns.check_targets(db, theme_def.targets)
-        # the session grid runs past the index both ways so leads, lags and forward returns exist
-        all_s = calendar.sessions()
-        lo = max(0, int(np.searchsorted(all_s, sessions[0])) - stats.MAX_LAG - abs(stats.EVENT_WINDOW[0]))
-        hi = int(np.searchsorted(all_s, sessions[-1])) + max(max(horizons), stats.MAX_LAG, stats.EVENT_WINDOW[1]) + 1
-        grid = list(all_s[lo:hi])
-        offset = grid.index(sessions[0])
+        grid = _grid(sessions, horizons)
+        pos_of = {s: i for i, s in enumerate(grid)}
+        pos = np.array([pos_of[s] for s, ok in zip(sessions, observed) if ok], dtype=np.int64)
+        x_grid = np.full(len(grid), np.nan)
+        x_grid[pos] = x[observed]
+        z_grid = past_robust_z(x_grid, Z_WINDOW)
+        block = nulls.block_length(len(pos), horizons)
+        params["block"] = block
+        summary["block"] = block
+        draws_ = nulls.Draws(seed=seed, draws=draws, block=block)
+        resolution = _resolution_claims(db, theme)
         for target in theme_def.targets:
             levels = returns.target_levels(db, target, grid).to_numpy()
-            # only sessions with claims carry an index value: a quiet day is "no observation", not 0
-            xx = np.full(len(grid), np.nan)
-            xx[offset : offset + len(sessions)] = np.where(counts > 0, x, np.nan)
-            eligible = np.zeros(len(grid), dtype=bool)
-            eligible[offset : offset + len(sessions)] = counts > 0
-            rows, figs = stats.with_placebo(
-                xx, levels, target=target.name, horizons=horizons, seed=seed, n_boot=n_boot, eligible=eligible
-            )
-            figs.update(grid=grid, x=xx, levels=levels, eligible=eligible)
+            panel = Panel(target.name, target.kind, levels, pos, x[observed], sessions=grid)
+            t_rows, figs = _target(db, panel, target, z_grid[pos], horizons, draws_, summary)
+            figs.update(grid=grid, x_grid=x_grid, levels=levels, unit=panel.unit, bp=panel.bp)
+            hit_rows = _hit_rates(resolution.get(target.name, {}), panel, horizons, pos_of, draws_, hit_tables)
+            group_rates += hit_tables.pop("_groups", [])
+            t_rows += hit_rows
+            rows += t_rows
+            curves += _curves(panel, figs, sessions[0], sessions[-1])
             fig_data[target.name] = figs
-            all_rows += rows
-            summary["targets"][target.name] = _target_summary(rows)
-            if not rows:
-                n_valid = int((~np.isnan(xx)).sum())
-                summary["skipped"].append(
-                    f"{target.name}: too little data for any statistic ({n_valid} sessions with claims and a value of {signal}, "
-                    f"need at least {stats.MIN_PAIRS} with returns)"
-                )
-            else:
-                for h in horizons:
-                    if not any(r["analysis"] == "ols_hac" and r["horizon"] == h for r in rows):
-                        summary["skipped"].append(
-                            f"{target.name}: OLS at horizon {h} skipped (Newey-West with {max(1, h)} lags needs at "
-                            f"least {stats.min_hac_pairs(max(1, h))} sessions with claims and returns)"
-                        )
-            if rows and not any(r["analysis"] == "event_study" for r in rows):
-                summary["skipped"].append(
-                    f"{target.name}: event study skipped (fewer than "
-                    f"{stats.MIN_EVENTS} sessions in the top or bottom decile)"
-                )
-    resolution_rows, resolution_tables = _resolution(db, theme, horizons, seed)
-    all_rows += resolution_rows
-    summary["hit_rates"] = resolution_tables
-    created = store.utcnow()
-    records = [
-        {
-            **r,
-            "run_id": run_id,
-            "theme": theme,
-            "parameters": json.dumps(params, sort_keys=True),
-            "created_at": created,
-            "placebo_value": r.get("placebo_value"),
-            "placebo_p_value": r.get("placebo_p_value"),
-        }
-        for r in all_rows
-    ]
-    with store.transaction(db):
-        db.execute("delete from study_results where theme = ?", [theme])
-        if records:
-            db["study_results"].insert_all(records)
-    summary["n_results"] = len(records)
-    summary["results"] = all_rows
+    family = [r for r in rows if (r["analysis"], r["statistic"]) in FAMILY]
+    for r, q in zip(family, bh_qvalues([r["p_value"] for r in family])):
+        r["q_value"] = None if q is None else float(f"{q:.4g}")
+    for target in fig_data:
+        summary["targets"][target] = _target_summary([r for r in rows if r["target"] == target])
+    finding = findings.find(theme_def.label, rows, summary["n_claim_sessions"], predictive.MIN_SESSIONS)
+    summary["finding"] = {"verdict": finding.verdict, "headline": finding.headline, "detail": list(finding.detail)}
+    summary["hit_rates"] = hit_tables
+    summary["results"] = rows
+    _store(db, theme, run_id, params, rows, curves, group_rates, finding)
     if out_dir is not None:
         from analyzer.study.report import write_report
 
@@ -167,72 +182,187 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, n_boot, params, run
     return summary
 
 
-def _target_summary(rows) -> dict:
-    """The headline numbers of one target, for the summary dict and the CLI's --json."""
+def _target(db, panel: Panel, target, z, horizons, draws_, summary) -> tuple[list[dict], dict]:
+    rows: list[dict] = []
+    figs: dict = {}
+    if panel.n < predictive.MIN_SESSIONS:
+        summary["skipped"].append(
+            f"{panel.target}: too little data for any test ({panel.n} sessions with claims and a value; "
+            f"need at least {predictive.MIN_SESSIONS})"
+        )
+        return rows, figs
+    eff_rows, figs["effects"] = predictive.effects(panel, horizons, draws_)
+    rows += eff_rows
+    for h in horizons:
+        if h not in figs["effects"]:
+            summary["skipped"].append(
+                f"{panel.target}: effect at {h} sessions skipped (fewer than {predictive.MIN_SESSIONS} sessions "
+                "with claims and a known forward return)"
+            )
+    ll_rows, figs["lead_lag"] = predictive.lead_lag(panel, draws_)
+    rows += ll_rows
+    market_levels, market = None, None
+    if target.kind == "log_return" and target.long != MARKET and MARKET in returns.stored_symbols(db):
+        market_levels = np.log(returns.on_sessions(returns.symbol_levels(db, MARKET), panel.sessions).to_numpy())
+        market = MARKET
+    ev_rows, figs["event"] = events.event_study(panel, z, horizons, draws_, market_levels=market_levels, market=market)
+    rows += ev_rows
+    if "skipped" in figs["event"]:
+        summary["skipped"].append(figs["event"]["skipped"])
+    return rows, figs
+
+
+def _resolution_claims(db, theme) -> dict:
+    """target -> horizon -> [(event_session, stance, source, speaker)] of resolved directional claims."""
     out: dict = {}
-    for r in rows:
-        if r["statistic"] in ("pearson_r", "beta"):
-            out[f"{r['statistic']}_h{r['horizon']}"] = {
-                k: r[k] for k in ("value", "p_value", "n", "placebo_value", "placebo_p_value")
-            }
-        elif r["statistic"] in ("peak_lag", "beta_at_peak"):
-            out[r["statistic"]] = {k: r[k] for k in ("value", "p_value", "n", "placebo_value", "placebo_p_value")}
+    for target, h, session, stance, source, speaker in db.execute(
+        "select target, horizon, event_session, stance, source, speaker from claim_resolution "
+        "where theme = ? and hit is not null order by claim_id",
+        [theme],
+    ):
+        out.setdefault(target, {}).setdefault(h, []).append((session, stance, source, speaker))
     return out
 
 
-def _resolution(db, theme, horizons, seed):
-    """Hit rates of forward-looking directional claims (binomial test against 50%), with a
-    placebo that shuffles the stances among the resolved claims."""
-    from scipy import stats as sps
+def _hit_rates(by_h: dict, panel: Panel, horizons, pos_of, draws_, tables: dict) -> list[dict]:
+    rows, groups = [], []
+    for h in horizons:
+        claims = by_h.get(h)
+        if not claims:
+            continue
+        fwd = forward_returns(panel.levels, h)
+        summary, r = hits.target_hit_rates(claims, panel.target, h, fwd, pos_of, draws_)
+        if summary is None:
+            continue
+        tables["by_theme"].append(summary)
+        rows += r
+        for grouping in ("source", "speaker"):
+            g = hits.group_hit_rates(claims, grouping, panel.target, h, fwd, pos_of, summary["base_rate"])
+            tables[f"by_{grouping}"] += g
+            groups += g
+    tables["_groups"] = groups
+    return rows
 
-    rows = db.execute(
-        "select target, horizon, stance, forward_return, hit, source, speaker from claim_resolution "
-        "where theme = ? and hit is not null order by claim_id, target, horizon",
-        [theme],
-    ).fetchall()
-    out, tables = [], {"by_theme": [], "by_source": [], "by_speaker": []}
-    rng = np.random.default_rng([seed, 2])
-    for target in sorted({r[0] for r in rows}):
-        for h in horizons:
-            sel = [r for r in rows if r[0] == target and r[1] == h]
-            if not sel:
-                continue
-            hits = np.array([r[4] for r in sel])
-            n, k = len(hits), int(hits.sum())
-            p = sps.binomtest(k, n, 0.5).pvalue
-            stances = np.array([r[2] for r in sel])[rng.permutation(n)]
-            rets = np.array([r[3] for r in sel])
-            placebo_hits = ((rets > 0) == (stances > 0)).astype(int)
-            pk = int(placebo_hits.sum())
+
+def _curves(panel: Panel, figs: dict, first: str, last: str) -> list[dict]:
+    out = []
+    base = {"target": panel.target}
+    for k, p in (figs.get("lead_lag") or {}).get("profile", {}).items():
+        out.append(
+            {
+                **base,
+                "curve": "lead_lag",
+                "series": "correlation",
+                "x": k,
+                "value": p["corr"],
+                "low": p["null_low"],
+                "high": p["null_high"],
+                "n": p["n"],
+                "unit": "correlation; low/high: the null's 5-95 % band",
+            }
+        )
+    ev = figs.get("event") or {}
+    if "car" in ev:
+        unit = f"{panel.unit}, signed by the shock's direction; low/high: 95 % interval"
+        for j, k in enumerate(ev["k"]):
             out.append(
                 {
-                    "analysis": "resolution",
-                    "target": target,
-                    "horizon": h,
-                    "statistic": "hit_rate",
-                    "value": k / n,
-                    "ci_low": None,
-                    "ci_high": None,
-                    "p_value": float(p),
-                    "n": n,
-                    "placebo_value": pk / n,
-                    "placebo_p_value": float(sps.binomtest(pk, n, 0.5).pvalue),
+                    **base,
+                    "curve": "event_car",
+                    "series": "mean signed CAR",
+                    "x": k,
+                    "value": ev["car"][j],
+                    "low": ev["ci_low"][j],
+                    "high": ev["ci_high"][j],
+                    "n": ev["n_events"],
+                    "unit": unit,
                 }
             )
-            tables["by_theme"].append({"target": target, "horizon": h, "claims": n, "hits": k, "hit_rate": k / n})
-            for key, col in (("by_source", 5), ("by_speaker", 6)):
-                groups: dict = {}
-                for r in sel:
-                    groups.setdefault(r[col] or ("(unattributed)" if col == 6 else "(unknown)"), []).append(r[4])
-                for name, hs in sorted(groups.items()):
-                    tables[key].append(
-                        {
-                            "name": name,
-                            "target": target,
-                            "horizon": h,
-                            "claims": len(hs),
-                            "hits": int(sum(hs)),
-                            "hit_rate": sum(hs) / len(hs),
-                        }
-                    )
-    return out, tables
+            out.append(
+                {
+                    **base,
+                    "curve": "event_car",
+                    "series": "null 5-95 %",
+                    "x": k,
+                    "value": None,
+                    "low": ev["null_low"][j],
+                    "high": ev["null_high"][j],
+                    "n": ev["n_events"],
+                    "unit": unit,
+                }
+            )
+    figs["index_vs_target"] = smooth = index_vs_target(panel, first, last)
+    smooth["move"] = move_word(panel.kind)
+    for series, values in (("index", smooth["index"]), (f"{panel.target} {move_word(panel.kind)}", smooth["target"])):
+        for s, v in zip(smooth["sessions"], values):
+            if not np.isnan(v):
+                out.append(
+                    {
+                        **base,
+                        "curve": "index_vs_target",
+                        "series": series,
+                        "session": s,
+                        "value": float(v),
+                        "n": smooth["n"],
+                        "unit": f"sd; {SMOOTH}-session trailing means, each series standardised",
+                    }
+                )
+    return out
+
+
+def index_vs_target(panel: Panel, first: str, last: str) -> dict:
+    """Both on one scale: trailing SMOOTH-session means of the index (sessions with claims) and of
+    the target's daily return, each standardised over the index's span."""
+    grid = panel.sessions or []
+    lo, hi = grid.index(first), grid.index(last) + 1
+    x_grid = np.full(len(grid), np.nan)
+    x_grid[panel.pos] = panel.x
+    idx = rolling_mean(x_grid, SMOOTH, 1)[lo:hi]  # a sparse index: the mean of the claims in the window
+    ret = rolling_mean(daily_returns(panel.levels), SMOOTH, SMOOTH // 2)[lo:hi]
+    return {"sessions": grid[lo:hi], "index": standardized(idx), "target": standardized(ret), "n": panel.n}
+
+
+def _target_summary(rows) -> dict:
+    """The headline numbers of one target, for the CLI's --json."""
+    keys = ("value", "ci_low", "ci_high", "p_value", "q_value", "n", "unit")
+    out: dict = {}
+    for r in rows:
+        if r["analysis"] == "predictive":
+            out[f"beta_h{r['horizon']}"] = {k: r[k] for k in keys}
+        elif r["statistic"] == "peak_beta":
+            out["peak_lag"] = {"lag": r["horizon"], **{k: r[k] for k in keys}}
+        elif r["analysis"] == "event_study":
+            out[f"event_car_h{r['horizon']}"] = {k: r[k] for k in keys}
+        elif r["analysis"] == "hit_rate":
+            out[f"hit_rate_h{r['horizon']}"] = {"chance": r["reference"], **{k: r[k] for k in keys}}
+    return out
+
+
+def _store(db, theme, run_id, params, rows, curves, group_rates, finding) -> None:
+    created = store.utcnow()
+    parameters = json.dumps(params, sort_keys=True)
+    with store.transaction(db):
+        for table in STUDY_TABLES:
+            db.execute(f"delete from [{table}] where theme = ?", [theme])
+        if rows:
+            db["study_results"].insert_all(
+                [{**r, "run_id": run_id, "theme": theme, "parameters": parameters, "created_at": created} for r in rows]
+            )
+        if curves:
+            columns = store.TABLES["study_curves"].columns
+            db["study_curves"].insert_all(
+                [{**dict.fromkeys(columns), **c, "id": None, "run_id": run_id, "theme": theme} for c in curves],
+                batch_size=1000,
+            )
+        if group_rates:
+            db["study_hit_rates"].insert_all([{**g, "run_id": run_id, "theme": theme} for g in group_rates])
+        db["study_findings"].insert(
+            {
+                "theme": theme,
+                "run_id": run_id,
+                "verdict": finding.verdict,
+                "headline": finding.headline,
+                "detail": "\n".join(finding.detail),
+                "created_at": created,
+            }
+        )

@@ -172,7 +172,14 @@ class Page:
         return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
 
     def screenshot(self, path: Path, full_page: bool = False) -> Path:
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=full_page)["data"]
+        params: dict = {"format": "png"}
+        if full_page:
+            size = self.call("Page.getLayoutMetrics")["cssContentSize"]
+            params.update(
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1},
+            )
+        data = self.call("Page.captureScreenshot", **params)["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 
@@ -236,11 +243,13 @@ def browser(tmp_path_factory):
         stop(proc)
 
 
+ARTIFACTS = REPO / "build" / "test-artifacts" / "screenshots"
+
+
 @pytest.fixture(scope="session")
-def screenshots(tmp_path_factory) -> Path:
-    """Under pytest's tmp folder, or BROWSE_SCREENSHOTS (e.g. to refresh docs/screenshot.png by hand)."""
-    if os.environ.get("BROWSE_SCREENSHOTS"):
-        path = Path(os.environ["BROWSE_SCREENSHOTS"])
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
+def screenshots() -> Path:
+    """Kept after the run as test artifacts: build/test-artifacts/screenshots (not committed), or
+    BROWSE_SCREENSHOTS (e.g. to refresh docs/screenshot.png by hand)."""
+    path = Path(os.environ.get("BROWSE_SCREENSHOTS") or ARTIFACTS)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

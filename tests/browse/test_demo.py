@@ -122,3 +122,19 @@ def test_serve_names_a_port_in_use(demo):
         r = CliRunner().invoke(main, ["serve", "--db", str(demo["path"]), "--port", str(port)])
     assert r.exit_code == 1
     assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in r.output
+
+
+def test_demo_statistics_never_contradict_themselves(demo):
+    """Every stored statistic has its n, interval and null band, and its interval excludes the
+    no-relation value exactly when its p is below 0.05; every finding is stated."""
+    con = sqlite3.connect(demo["path"])
+    rows = con.execute(
+        "select n, ci_low, ci_high, reference, p_value, null_low, null_high from study_results"
+    ).fetchall()
+    assert rows
+    for n, lo, hi, ref, p, null_lo, null_hi in rows:
+        assert n > 0 and None not in (lo, hi, p, null_lo, null_hi)
+        assert (not lo <= ref <= hi) == (p < 0.05)
+    findings = dict(con.execute("select theme, verdict from study_findings").fetchall())
+    assert set(findings) == {"small_cap_rotation", "short_squeeze", "rate_cuts"}
+    assert findings["short_squeeze"] == "too little data"  # 9 sessions with claims in the sample

@@ -66,3 +66,13 @@ def test_canned_queries_cover_the_issue(metadata):
         declared = set(queries[name].get("params", []))
         used = set(re.findall(r":(\w+)", queries[name]["sql"]))
         assert used == declared, name
+
+
+def test_numbers_are_formatted_for_reading():
+    from analyzer.browse.cells import format_cell, plain
+
+    assert plain(2e-05) == "0.00002" and plain(197.123456) == "197.123" and plain(-0.000123456) == "-0.000123456"
+    assert format_cell(0.0012, "return", "claim_returns", {"target": "IWM-SPY"}) == "+12.0 bp"
+    assert format_cell(-0.05, "return", "claim_returns", {"target": "-DGS2"}) == "-5.0 bp of yield"
+    assert format_cell(0.0004, "p_value", "study_results") == "< 0.001"
+    assert format_cell(3, "n", "study_results") is None  # integers as Datasette shows them

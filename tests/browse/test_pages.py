@@ -9,6 +9,7 @@ from analyzer import store
 
 # Tables the offline demo cannot fill: they record feed fetching, which needs the network.
 EMPTY_IN_DEMO = {"feeds", "fetches", "fetch_errors", "rejected_items"}  # the demo fetches nothing, its sample is clean
+PANELS = ("finding", "lead_lag", "effect", "car", "index")
 QUERY_PARAMS = {"theme": "", "q": "small caps", "horizon": "5"}
 
 
@@ -16,17 +17,70 @@ def test_serve_prints_the_urls_and_listens_on_loopback(server):
     out = server.log.read_text()
     assert f"at {server.base}" in out
     assert f"{server.base}-/dashboards/narratives" in out
+    assert f"comparison reports:        {server.base}reports/" in out
     assert server.base.startswith("http://127.0.0.1:")
 
 
-def test_comparison_reports_are_served(server):
+def test_comparison_reports_are_listed_and_served(server):
     urls = re.findall(r"comparison report:\s+(\S+)", server.log.read_text())
     assert len(urls) == 3  # one per theme
+    for path in ("reports/", "reports", "-/reports"):
+        listing = server.get(path)
+        assert listing.status_code == 200, path
+    links = re.findall(r'href="(/reports/[^"]+_report\.html)"', listing.text)
+    assert sorted(server.base + link.lstrip("/") for link in links) == sorted(urls)
+    for verdict in ("no detectable relation", "too little data"):
+        assert verdict in listing.text
     for url in urls:
         page = server.get(url.removeprefix(server.base))
-        assert page.status_code == 200 and "<html" in page.text.lower()
-        for img in re.findall(r'<img[^>]+src="([^"]+\.png)"', page.text):
-            assert server.get(urljoin(url, img).removeprefix(server.base)).status_code == 200, img
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "<p class='finding'><b>Finding.</b>" in page.text
+        assert "<h1>" in page.text and "_report" not in page.text.split("<h1>")[1].split("</h1>")[0]
+        assert "src='http" not in page.text and 'src="http' not in page.text  # self-contained
+    # the figures are beside the report too; nothing outside a report folder is reachable
+    rate = urls[0].removeprefix(server.base).rsplit("/", 1)[0]
+    assert server.get(f"{rate}/rate_cuts_DGS2_index_vs_target.png").headers["content-type"] == "image/png"
+    for bad in (f"{rate}/..%2F..%2Fdemo.db", f"{rate}/missing.html", f"reports/{server.db_name}/nope/x.html"):
+        assert server.get(bad).status_code == 404, bad
+
+
+def test_home_and_database_pages_link_the_dashboard_reports_and_queries(server):
+    home = server.get("").text
+    for href in ('href="/-/dashboards/narratives"', 'href="/reports/"', f'href="/{server.db_name}"'):
+        assert href in home, href
+    assert "canned queries below" not in home  # they are on the database page, which the text links
+    database = server.get(server.db_name).text
+    assert 'href="/reports/"' in database and 'id="queries"' in database
+    assert database.index("canned queries below") < database.index('id="queries"')
+
+
+def test_licence_once_and_column_help_folded_on_table_pages(server):
+    for table in ("claims", "articles", "study_results"):
+        html = server.get(f"{server.db_name}/{table}").text
+        assert html.count("Data license") == 1, table
+        assert '<details class="column-help">' in html and "What the" in html, table
+        assert html.index('<details class="column-help">') < html.index('<table class="rows-and-columns">')
+
+
+def test_claims_are_newest_first_with_their_article_date_and_source(server):
+    rows = server.get(f"{server.db_name}/claims.json", _shape="array", _size="max").json()
+    dates = [r["published_at"] for r in rows]
+    assert all(dates) and dates == sorted(dates, reverse=True)
+    assert all(r["source"].startswith("sample:") for r in rows)
+    html = server.get(f"{server.db_name}/claims").text
+    assert html.index('data-column="published_at"') < html.index('data-column="sentence"')
+
+
+def test_numbers_read_with_units_and_without_scientific_notation(server):
+    html = server.get(f"{server.db_name}/claim_returns").text
+    cells = re.findall(r'<td class="col-return[^"]*"[^>]*>([^<]*)</td>', html)
+    assert cells and all(re.fullmatch(r"[+-]\d+\.\d bp( of yield)?", c.strip()) for c in cells), cells[:5]
+    for table in ("claim_returns", "study_results", "daily_theme_index", "claim_resolution"):
+        body = server.get(f"{server.db_name}/{table}").text.split("<tbody>")[1]
+        assert not re.search(r">\s*-?\d+(\.\d+)?e-\d+\s*<", body), table
+    # the JSON keeps the stored values
+    raw = server.get(f"{server.db_name}/claim_returns.json", _shape="array", _size="1").json()[0]
+    assert isinstance(raw["return"], float) and abs(raw["return"]) < 1
 
 
 def test_demo_report_names_each_stage(demo):
@@ -113,8 +167,11 @@ def test_dashboard_renders_with_local_assets_only(server):
     page = server.get("-/dashboards/narratives")
     assert page.status_code == 200
     html = page.text
-    for chart in ("index_vs_spread", "claims_per_day", "stance_by_source", "rate_index_vs_yield"):
+    panels = [f"{t}_{p}" for t in ("small_cap_rotation", "short_squeeze", "rate_cuts") for p in PANELS]
+    for chart in ("intro", "claims_per_day", "stance_by_source", *panels):
         assert f'id="chart-{chart}"' in html
+    # the dashboard describes the database it shows, from its own content
+    assert "38 articles from 6 sources" in html and "Demo data: fictional sample articles" in html
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert any("vega-lite" in s for s in srcs)
     for src in srcs:
@@ -122,8 +179,12 @@ def test_dashboard_renders_with_local_assets_only(server):
         assert server.get(urljoin(server.base, src).removeprefix(server.base)).status_code == 200, src
 
 
-def test_dashboard_chart_queries_return_rows(server, metadata):
-    charts = metadata["plugins"]["datasette-dashboards"]["narratives"]["charts"]
+def test_dashboard_chart_queries_return_rows(server, demo):
+    from analyzer.browse.serve import load_metadata
+
+    meta = load_metadata(server.db_name, db_path=demo["path"])
+    charts = meta["plugins"]["datasette-dashboards"]["narratives"]["charts"]
+    data = {}
     for slug, chart in charts.items():
         if "query" not in chart:
             continue
@@ -131,5 +192,17 @@ def test_dashboard_chart_queries_return_rows(server, metadata):
         r = server.get(f"{server.db_name}.json", sql=sql, _shape="array")
         assert r.status_code == 200, (slug, r.text[:300])
         assert r.json(), slug
+        data[slug] = r.json()
+    # panels with study data draw it; a panel without says why
+    lead_lag = data["rate_cuts_lead_lag"]
+    assert len(lead_lag) == 21 and all(r["null_low"] < r["null_high"] and r["message"] is None for r in lead_lag)
+    effect = data["small_cap_rotation_effect"]
+    assert {r["horizon"] for r in effect} == {1, 5, 20} and all(
+        r["ci_low"] < r["effect"] < r["ci_high"] for r in effect
+    )
+    assert [r["message"] for r in data["short_squeeze_effect"]] == ["Too little data to estimate an effect."]
+    assert data["rate_cuts_car"][0]["message"].startswith("Too few events")
+    series = {r["series"] for r in data["small_cap_rotation_index"]}
+    assert series == {"narrative index", "IWM-SPY return", "IWM-QQQ return"}
     r = server.get("-/dashboards/narratives/stance_by_source", theme="rate_cuts")
     assert r.status_code == 200

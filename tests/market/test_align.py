@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,9 +193,10 @@ def test_daily_index_counts_means_attention_and_past_only_zscore(priced_db, clai
             "order by session desc limit 20"
         )
     ]
-    mean = sum(past) / 20
-    sd = math.sqrt(sum((v - mean) ** 2 for v in past) / 19)
-    assert row[5] == pytest.approx((expected_index - mean) / sd)
+    # robust: median and MAD of the 20 sessions before (each alternating -0.5 / +0.5 here)
+    median = statistics.median(past)
+    mad = 1.4826 * statistics.median(abs(v - median) for v in past)
+    assert row[5] == pytest.approx((expected_index - median) / mad)
     # changing a later day does not move an earlier z-score (past data only)
     before = priced_db.execute(
         "select index_z from daily_theme_index where session='2024-07-09' and theme='small_cap_rotation'"
@@ -250,3 +252,92 @@ def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_
     assert summary.claims_aligned == 1
     assert summary.skipped == {"no_published_at": 1, "bad_published_at": 1, "outside_calendar": 1}
     assert {r[0] for r in priced_db.execute("select distinct claim_id from claim_returns")} == {"a0:0:short_squeeze"}
+
+
+def test_index_counts_each_headline_once_and_quiet_sessions_have_no_value(priced_db, claims_adder):
+    """The same headline from three feeds, and a headline repeated in its text, weigh as one story."""
+    day = "2024-07-10T14:00:00Z"
+    story = "Small caps surge as rate-cut bets grow"
+    claims = [
+        {
+            "published_at": day,
+            "theme": "small_cap_rotation",
+            "stance": 1,
+            "article_id": f"copy{i}",
+            "source": f"feed{i}",
+        }
+        for i in range(3)
+    ]
+    claims.append({"published_at": day, "theme": "small_cap_rotation", "stance": -1, "article_id": "other"})
+    claims.append({"published_at": "2024-07-15T14:00:00Z", "theme": "small_cap_rotation", "stance": 1})
+    claims_adder(priced_db, claims)
+    priced_db.execute("update articles set title = ? where id like 'copy%'", [story])
+    priced_db.execute("update articles set title = ? where id = 'copy2'", [story.lower() + "!"])
+    priced_db.conn.commit()
+    align(priced_db)
+    row = priced_db.execute(
+        "select claim_count, headline_count, index_value, mean_stance from daily_theme_index "
+        "where theme='small_cap_rotation' and session='2024-07-10'"
+    ).fetchone()
+    assert row == (4, 2, pytest.approx(0.0), pytest.approx(0.0))  # one +1 story, one -1 story
+    quiet = priced_db.execute(
+        "select claim_count, index_value, index_z from daily_theme_index "
+        "where theme='small_cap_rotation' and session='2024-07-11'"
+    ).fetchone()
+    assert quiet == (0, None, None)
+
+
+def test_index_z_needs_enough_past_observations_and_stays_bounded():
+    from analyzer.alignment import Z_CLIP, min_z_observations, past_robust_z
+
+    window = 60
+    need = min_z_observations(window)
+    values = [float("nan")] * 200
+    for t in range(0, 200, 10):  # a sparse series: one observation every 10 sessions
+        values[t] = 0.1 * (t % 3)
+    values[190] = 50.0  # an extreme day
+    z = past_robust_z(values, window)
+    assert all(math.isnan(v) for v in z)  # never more than 6 observations in 60 sessions
+    dense = [0.1 * (t % 3) for t in range(100)] + [50.0]
+    z = past_robust_z(dense, window)
+    assert all(math.isnan(v) for v in z[:need]) and not math.isnan(z[need])
+    assert z[-1] == Z_CLIP
+
+
+def test_speakers_are_one_person_and_hit_rates_count_each_target(priced_db, claims_adder):
+    base = {"theme": "small_cap_rotation", "stance": 1, "orientation": "forward"}
+    claims_adder(
+        priced_db,
+        [
+            {**base, "published_at": "2024-07-09T14:00:00Z", "speaker": "Jerome Powell", "organisation": "Fed"},
+            {**base, "published_at": "2024-07-10T14:00:00Z", "speaker": "Powell"},
+            {**base, "published_at": "2024-07-11T14:00:00Z", "speaker": "jerome  powell"},
+            {**base, "published_at": "2024-07-12T14:00:00Z", "speaker": "Smith"},  # no full name to join
+        ],
+    )
+    align(priced_db)
+    speakers = {r[0] for r in priced_db.execute("select distinct speaker from claim_resolution")}
+    assert speakers == {"Jerome Powell", "Smith"}
+    rows = priced_db.execute(
+        "select speaker, target, claims, sessions, organisation from speaker_hit_rates where horizon = 1 order by 1, 2"
+    ).fetchall()
+    # one row per target: a small-cap claim is scored on IWM-SPY and on IWM-QQQ, never pooled
+    assert rows == [
+        ("Jerome Powell", "IWM-QQQ", 3, 3, "Fed"),
+        ("Jerome Powell", "IWM-SPY", 3, 3, "Fed"),
+        ("Smith", "IWM-QQQ", 1, 1, None),
+        ("Smith", "IWM-SPY", 1, 1, None),
+    ]
+    signed = priced_db.execute(
+        "select forward_return * 1e4 * stance, signed_return_bp from claim_resolution where signed_return_bp is not null"
+    ).fetchall()
+    assert signed and all(a == pytest.approx(b, abs=1e-3) for a, b in signed)
+
+
+def test_canonical_speakers_leave_ambiguous_surnames_alone():
+    from analyzer.alignment import canonical_speakers
+
+    names = ["Jerome Powell", "Powell", "Jay Powell", "Mary Daly", "Daly", "Daly", None]
+    m = canonical_speakers(names)
+    assert m["Powell"] == "Powell"  # two Powells: which one is unknown
+    assert m["Daly"] == "Mary Daly" and m["Mary Daly"] == "Mary Daly"

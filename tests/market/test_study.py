@@ -1,4 +1,4 @@
-"""The study (`compare`): planted signal, planted null, placebo, small data, determinism."""
+"""The study (`compare`): planted signal, planted null, multiple testing, small data, determinism."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from analyzer.cli import main
 from analyzer.errors import AnalyzerError
 from analyzer.market import calendar
 from analyzer.market.prices import load_prices
-from analyzer.study import stats
 from analyzer.study.comparison import compare
 
 BETA = 0.005  # planted: the IWM-SPY daily spread return = BETA x index two sessions earlier + noise
 LAG = 2
+DRAWS = 499  # the tests' null draws; the default (1,999) is for real studies
 
 
 def synthetic_market(tmp_path, seed: int, beta: float, *, noise=0.008):
@@ -60,97 +60,114 @@ def synthetic_market(tmp_path, seed: int, beta: float, *, noise=0.008):
         }
         for t in range(first, last + 1)
     ]
-    return folder, claims
+    return folder, claims, float(np.std(x[first : last + 1], ddof=1))
 
 
 @pytest.fixture
-def planted_db(db, tmp_path, claims_adder):
-    folder, claims = synthetic_market(tmp_path, seed=7, beta=BETA)
+def planted(db, tmp_path, claims_adder):
+    folder, claims, sd_x = synthetic_market(tmp_path, seed=7, beta=BETA)
     load_prices(db, ["IWM", "SPY", "QQQ"], source=f"csv:{folder}")
     claims_adder(db, claims)
     align(db, themes=["small_cap_rotation"])
-    return db
+    return db, sd_x
 
 
-def test_planted_signal_recovers_lag_and_beta_and_the_placebo_does_not(planted_db, tmp_path):
+def _agrees(r: dict) -> bool:
+    """The interval excludes the no-relation value exactly when p < 0.05."""
+    if r["ci_low"] is None:
+        return True
+    excludes = not (r["ci_low"] <= r["reference"] <= r["ci_high"])
+    return excludes == (r["p_value"] < 0.05)
+
+
+def test_planted_signal_recovers_lag_and_beta(planted, tmp_path):
+    db, sd_x = planted
     out = tmp_path / "report"
-    summary = compare(planted_db, "small_cap_rotation", horizons=(1, 5, 20), out_dir=out, seed=0)
+    summary = compare(db, "small_cap_rotation", horizons=(1, 5, 20), out_dir=out, seed=0, draws=DRAWS)
     t = summary.targets["IWM-SPY"]
-    assert t["peak_lag"]["value"] == LAG
-    assert t["beta_at_peak"]["value"] == pytest.approx(BETA, rel=0.25)
-    assert t["beta_at_peak"]["p_value"] < 0.001
+    planted_bp = BETA * sd_x * 1e4  # bp of spread per sd of the index
+    assert t["peak_lag"]["lag"] == LAG
+    assert t["peak_lag"]["value"] == pytest.approx(planted_bp, rel=0.25)
+    assert t["peak_lag"]["p_value"] < 0.01 and t["peak_lag"]["ci_low"] > 0
     # the 5-session forward return contains the lagged effect once; the next-session return does not
-    assert t["beta_h5"]["value"] == pytest.approx(BETA, rel=0.35) and t["beta_h5"]["p_value"] < 0.01
-    assert abs(t["beta_h1"]["value"]) < BETA / 3
-    # placebo (index shuffled across sessions): neither the lag nor the beta. One shuffle may put
-    # its (noise) peak anywhere, lag 2 included, so compare the strength at the planted lag.
-    corr = {r["horizon"]: r for r in summary.results if r["statistic"] == "corr" and r["target"] == "IWM-SPY"}
-    assert corr[LAG]["value"] > 0.25 and corr[LAG]["p_value"] < 1e-6
-    assert abs(corr[LAG]["placebo_value"]) < corr[LAG]["value"] / 3
-    assert corr[LAG]["placebo_p_value"] > 0.01
-    assert abs(t["beta_at_peak"]["placebo_value"]) < BETA / 3
-    assert abs(t["beta_h5"]["placebo_value"]) < BETA / 3 and t["beta_h5"]["placebo_p_value"] > 0.05
-    # every stored statistic with a p-value has its placebo beside it
-    rows = planted_db.execute(
-        "select analysis, statistic, placebo_value, parameters from study_results "
-        "where p_value is not null and theme = 'small_cap_rotation'"
-    ).fetchall()
-    assert {r[0] for r in rows} >= {"correlation", "ols_hac", "lead_lag", "event_study", "resolution"}
-    assert all(r[2] is not None for r in rows)
-    assert json.loads(rows[0][3])["seed"] == 0
-    # files: a PNG per figure, one self-contained HTML report with the images inlined
-    assert summary.report and all(p.endswith(".png") for p in summary.figures)
-    assert len(summary.figures) == 8  # 4 figures x 2 targets
-    html = (out / "small_cap_rotation_report.html").read_text()
-    assert html.count("data:image/png;base64,") == 8 and "src='http" not in html
-    # top-decile index days are followed by a stronger spread than bottom-decile ones
-    car = [
-        r
-        for r in summary.results
-        if r["statistic"] == "car_top_minus_bottom" and r["target"] == "IWM-SPY" and r["horizon"] == 5
+    assert t["beta_h5"]["value"] == pytest.approx(planted_bp, rel=0.35) and t["beta_h5"]["q_value"] < 0.05
+    assert t["beta_h5"]["ci_low"] < planted_bp < t["beta_h5"]["ci_high"]
+    assert t["beta_h1"]["ci_low"] < 0 < t["beta_h1"]["ci_high"]
+    # the null band of the lead-lag profile is wide where nothing was planted and the planted lag is outside it
+    profile = {r["horizon"]: r for r in summary.results if r["statistic"] == "corr" and r["target"] == "IWM-SPY"}
+    assert profile[LAG]["value"] > profile[LAG]["null_high"]
+    outside = [k for k, r in profile.items() if k != LAG and not r["null_low"] <= r["value"] <= r["null_high"]]
+    assert len(outside) <= 4  # a 90 % band: about 2 of 20 by chance
+    # the finding says so in words, and the second half of the sample alone replicates it
+    assert summary.finding["verdict"] == "detected"
+    assert any("second half of the sessions alone" in d and "replicates" in d for d in summary.finding["detail"])
+    # every stored test has its n, interval, null band, p and q, and no interval contradicts its p
+    rows = [
+        dict(zip(("analysis", "statistic", "n", "ci_low", "ci_high", "reference", "p_value", "q_value", "null_low"), r))
+        for r in db.execute(
+            "select analysis, statistic, n, ci_low, ci_high, reference, p_value, q_value, null_low "
+            "from study_results where theme = 'small_cap_rotation'"
+        )
     ]
-    assert car and car[0]["value"] > 0 and car[0]["n"] >= 100
-    # hit rates of forward claims by speaker (3 synthetic speakers) are in the summary and the view
-    assert {r["name"] for r in summary.hit_rates["by_speaker"]} == {"speaker0", "speaker1", "speaker2"}
-    assert planted_db.execute("select count(*) from hit_rates where grouping = 'speaker'").fetchone()[0] == 3 * 2 * 3
+    assert {r["analysis"] for r in rows} >= {"predictive", "out_of_sample", "lead_lag", "hit_rate"}
+    assert all(r["n"] and r["p_value"] is not None for r in rows)
+    assert all(r["ci_low"] is not None and r["null_low"] is not None for r in rows)
+    assert all(_agrees(r) for r in rows)
+    # the run's q-values cover its main tests; lead-lag lags are one family (its peak) and split halves replications
+    family = [r for r in rows if r["q_value"] is not None]
+    assert {(r["analysis"], r["statistic"]) for r in family} == {
+        ("predictive", "beta"),
+        ("lead_lag", "peak_beta"),
+        ("event_study", "signed_car"),
+        ("hit_rate", "hit_rate"),
+    }
+    assert all(r["q_value"] >= r["p_value"] for r in family)
+    # figures: index vs target, effects, scatter, lead-lag and event study per target; the report inlines them
+    kinds = {Path(p).stem.split("IWM_SPY_")[-1] for p in summary.figures if "IWM_SPY" in p}
+    assert kinds == {"index_vs_target", "effects", "scatter", "lead_lag", "event_study"}
+    assert len(summary.figures) == 10 and all(p.endswith(".png") for p in summary.figures)
+    html = (out / "small_cap_rotation_report.html").read_text()
+    assert html.count("data:image/png;base64,") == 10 and "src='http" not in html
+    _check_figures(summary.figures)
+    assert html.index("Finding.") < html.index("<h2>Figures") < html.index("<h2>Main tests")
+    assert "{'" not in html  # parameters as a table, not a Python dict
+    assert json.loads(db.execute("select parameters from study_results limit 1").fetchone()[0])["draws"] == DRAWS
 
 
-def test_compare_is_deterministic_given_a_seed(planted_db, tmp_path):
-    a = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "a", seed=3, n_boot=100)
-    b = compare(planted_db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "b", seed=3, n_boot=100)
-    strip = lambda rows: [dict(r.items()) for r in rows]  # noqa: E731
-    assert strip(a.results) == strip(b.results)
+def _check_figures(paths) -> None:
+    """Each figure names the theme and target, states n, labels its axes in units and has a legend
+    (the PNG carries its titles and labels as text chunks)."""
+    from PIL import Image
+
+    units = ("bp of return", "correlation", "standard deviations")
+    for p in paths:
+        png = Image.open(p)
+        title, labels, legend = png.text["Title"], png.text["Description"], png.text.get("Comment", "")
+        target = "IWM-SPY" if "IWM_SPY" in p else "IWM-QQQ"
+        assert title.startswith("Small-cap rotation: ") and target in title, p
+        assert "n = " in title + legend, p
+        assert any(u in labels for u in units), (p, labels)
+        assert "session" in labels or "index (sd" in labels, (p, labels)
+        assert legend or "effects" in p, p
+        assert 600 <= png.size[0] <= 1400 and 300 <= png.size[1] <= 500, (p, png.size)
+
+
+def test_compare_is_deterministic_given_a_seed(planted, tmp_path):
+    db, _ = planted
+    a = compare(db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "a", seed=3, draws=200)
+    b = compare(db, "small_cap_rotation", horizons=(1, 5), out_dir=tmp_path / "b", seed=3, draws=200)
+    assert list(a.results) == list(b.results)
     digest = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
     assert [digest(p) for p in a.figures] == [digest(p) for p in b.figures]
-    c = compare(planted_db, "small_cap_rotation", horizons=(1, 5), seed=4, n_boot=100)
-    assert [r["placebo_value"] for r in c.results] != [r["placebo_value"] for r in a.results]
-    # study_results holds the latest run of the theme, not an ever-growing pile
-    runs = planted_db.execute(
-        "select count(distinct run_id) from study_results where theme='small_cap_rotation'"
-    ).fetchone()[0]
-    assert runs == 1
+    c = compare(db, "small_cap_rotation", horizons=(1, 5), seed=4, draws=200)
+    assert [r["null_low"] for r in c.results] != [r["null_low"] for r in a.results]
+    # the study tables hold the latest run of the theme, not an ever-growing pile
+    for table in ("study_results", "study_curves", "study_findings"):
+        runs = db.execute(f"select count(distinct run_id) from {table} where theme='small_cap_rotation'").fetchone()[0]
+        assert runs == 1, table
 
 
-def test_planted_null_is_rarely_significant():
-    """Index and returns independent: each test is significant at 5% in at most 10% of 40 seeds."""
-    significant: dict = {}
-    for seed in range(40):
-        rng = np.random.default_rng(1000 + seed)
-        x = rng.choice([-1, 1], size=400) * rng.uniform(0.5, 1, size=400)
-        levels = np.cumsum(0.01 * rng.normal(size=400 + 30))
-        xx = np.concatenate([x, np.full(30, np.nan)])
-        rows, _ = stats.with_placebo(xx, levels, target="T", horizons=(1, 5, 20), seed=seed, n_boot=0)
-        for r in rows:
-            if r["p_value"] is not None and r["statistic"] != "corr":
-                # the peak lag moves from seed to seed: count beta_at_peak as one statistic
-                horizon = None if r["statistic"] == "beta_at_peak" else r["horizon"]
-                significant.setdefault((r["analysis"], horizon, r["statistic"]), []).append(r["p_value"] < 0.05)
-    assert len(significant) == 13 and all(len(v) == 40 for v in significant.values())
-    rates = {k: float(np.mean(v)) for k, v in significant.items()}
-    assert all(rate <= 0.10 for rate in rates.values()), rates
-
-
-def test_small_corpus_degrades_gracefully(priced_db, claims_adder, tmp_path):
+def test_small_corpus_says_too_little_data(priced_db, claims_adder, tmp_path):
     claims_adder(
         priced_db,
         [
@@ -160,53 +177,48 @@ def test_small_corpus_degrades_gracefully(priced_db, claims_adder, tmp_path):
         ],
     )
     align(priced_db)
-    summary = compare(priced_db, "rate_cuts", out_dir=tmp_path / "small")
+    summary = compare(priced_db, "rate_cuts", out_dir=tmp_path / "small", draws=DRAWS)
     assert summary.n_claim_sessions == 3 and summary.n_claims == 3
+    assert "3 sessions with claims" in summary.line()
+    assert summary.finding["verdict"] == "too little data" and summary.results == ()
     assert any("too little data" in s for s in summary.skipped)
-    assert not [r for r in summary.results if r["analysis"] != "resolution"]
-    assert {(r["horizon"], r["n"]) for r in summary.results} == {(1, 3), (5, 3), (20, 3)}
-    assert (tmp_path / "small" / "rate_cuts_report.html").exists()
+    # hit rates are counted but not tested on 3 sessions
+    assert {(h["horizon"], h["claims"], h["sessions"]) for h in summary.hit_rates["by_theme"]} == {
+        (1, 3, 3),
+        (5, 3, 3),
+        (20, 3, 3),
+    }
+    html = (tmp_path / "small" / "rate_cuts_report.html").read_text()
+    assert "Too little data" in html
     # a theme with no claims at all: a summary with n = 0, no crash
-    empty = compare(priced_db, "short_squeeze", out_dir=tmp_path / "empty")
-    assert empty.n_sessions == 0 and empty.results == () and empty.report
+    empty = compare(priced_db, "short_squeeze", out_dir=tmp_path / "empty", draws=DRAWS)
+    assert empty.n_claim_sessions == 0 and empty.results == () and empty.report
 
 
-def test_unknown_theme_and_cli(planted_db, tmp_path):
+def test_unknown_theme_and_cli(planted, tmp_path):
+    db, _ = planted
     with pytest.raises(AnalyzerError, match="unknown theme 'nope'"):
-        compare(planted_db, "nope")
-    path = planted_db.conn.execute("pragma database_list").fetchone()[2]
+        compare(db, "nope")
+    path = db.conn.execute("pragma database_list").fetchone()[2]
     runner = CliRunner()
     res = runner.invoke(main, ["compare", "--db", path, "--theme", "nope"])
     assert res.exit_code == 2 and "unknown theme 'nope'" in res.output
     res = runner.invoke(main, ["compare", "--db", path, "--theme", "small_cap_rotation", "--horizons", "1,x"])
     assert res.exit_code == 2 and "'--horizons': '1,x'" in res.output
-    res = runner.invoke(
-        main,
-        [
-            "compare",
-            "--db",
-            path,
-            "--theme",
-            "small_cap_rotation",
-            "--horizons",
-            "5",
-            "--out",
-            str(tmp_path / "cli"),
-            "--seed",
-            "1",
-            "--json",
-        ],
-    )
+    args = ["compare", "--db", path, "--theme", "small_cap_rotation", "--horizons", "5", "--draws", "200", "--json"]
+    res = runner.invoke(main, args)
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.splitlines()[-1])
-    assert (
-        summary["report"].endswith("small_cap_rotation_report.html")
-        and summary["targets"]["IWM-SPY"]["peak_lag"]["value"] == LAG
-    )
+    # without --out the report goes beside the database, where `analyze serve` looks for it
+    expected = Path(path).parent / "reports" / Path(path).stem / "small_cap_rotation" / "small_cap_rotation_report.html"
+    assert summary["report"] == str(expected) and expected.exists()
+    assert summary["targets"]["IWM-SPY"]["peak_lag"]["lag"] == LAG
+    res = runner.invoke(main, ["compare", "--db", path, "--theme", "small_cap_rotation", "--draws", "200"])
+    assert res.exit_code == 0 and res.output.startswith("Detected")
 
 
-def test_a_few_dozen_claims_give_short_horizon_stats_and_skip_unreliable_hac(priced_db, claims_adder):
-    sessions = calendar.sessions_between("2024-01-02", "2024-11-29")[::12][:20]
+def test_a_few_dozen_claims_give_short_horizon_tests(priced_db, claims_adder):
+    sessions = calendar.sessions_between("2024-01-02", "2024-11-29")[::8][:26]
     rng = np.random.default_rng(5)
     claims_adder(
         priced_db,
@@ -221,9 +233,11 @@ def test_a_few_dozen_claims_give_short_horizon_stats_and_skip_unreliable_hac(pri
         ],
     )
     align(priced_db)
-    summary = compare(priced_db, "short_squeeze", n_boot=50)
-    assert summary.n_claim_sessions == 20
-    betas = {r["horizon"]: r for r in summary.results if r["statistic"] == "beta"}
-    assert set(betas) == {1} and betas[1]["n"] == 20  # 20 sessions: too few for 5 or 20 Newey-West lags
-    assert any("OLS at horizon 20 skipped" in s for s in summary.skipped)
-    assert {r["horizon"] for r in summary.results if r["statistic"] == "pearson_r"} == {1, 5, 20}
+    summary = compare(priced_db, "short_squeeze", draws=200)
+    assert summary.n_claim_sessions == 26
+    effects = {r["horizon"]: r for r in summary.results if r["analysis"] == "predictive"}
+    assert set(effects) == {1, 5, 20} and all(r["n"] == 26 for r in effects.values())
+    assert all(r["mde"] > 0 for r in effects.values())
+    assert not [r for r in summary.results if r["analysis"] == "out_of_sample"]  # 13 a half: too few
+    assert any("event study: too few events" in s for s in summary.skipped)
+    assert summary.finding["verdict"] in ("no detectable relation", "detected")
