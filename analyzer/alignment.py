@@ -41,8 +41,15 @@ def _min_periods(window: int) -> int:
     return max(5, window // 4)
 
 
-def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSummary:
-    """Align claims (all themes, or `themes`) with their targets' returns; see the module doc."""
+COUNTS = ("claims", "stories")
+
+
+def align(db, *, themes=None, window: int = 60, horizons=HORIZONS, count: str = "claims") -> AlignSummary:
+    """Align claims (all themes, or `themes`) with their targets' returns; see the module doc.
+
+    count="stories": the daily index counts each story once, from its first mention (claim_novelty,
+    built by `analyze stories`); repeats of a story within its window are left out. Either way
+    daily_theme_index.story_count holds the number of first mentions."""
     theme_set = load_themes()
     if isinstance(themes, str):
         themes = [t.strip() for t in themes.split(",") if t.strip()]
@@ -50,19 +57,22 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSumma
     horizons = tuple(sorted({int(h) for h in horizons}))
     if window < 5:
         raise AnalyzerError(f"window {window}: needs at least 5 sessions")
-    args = {"themes": names, "window": window, "horizons": list(horizons)}
+    if count not in COUNTS:
+        raise AnalyzerError(f"count {count!r}: expected one of {', '.join(COUNTS)}")
+    args = {"themes": names, "window": window, "horizons": list(horizons), "count": count}
     with store.record_run(db, "align", args, libraries=("exchange_calendars",)) as run:
-        counts = _align(db, theme_set, names, window, horizons)
+        counts = _align(db, theme_set, names, window, horizons, count)
         run.counts = {k: v for k, v in counts.items() if isinstance(v, int)}
-        summary = AlignSummary(**{**counts, "themes": tuple(names)}, run_id=run.id)
+        summary = AlignSummary(**{**counts, "themes": tuple(names), "count": count}, run_id=run.id)
     return summary
 
 
 def _load_claims(db) -> list[dict]:
     sql = """
         select c.id, c.theme, c.stance, c.stance_prob, c.sentiment, c.certainty, c.orientation,
-               c.speaker, c.organisation, a.published_at, a.source
+               c.speaker, c.organisation, a.published_at, a.source, n.first_mention
         from claims c join articles a on a.id = c.article_id
+        left join claim_novelty n on n.claim_id = c.id
     """
     cols = [
         "id",
@@ -76,11 +86,12 @@ def _load_claims(db) -> list[dict]:
         "organisation",
         "published_at",
         "source",
+        "first_mention",
     ]
     return [dict(zip(cols, r)) for r in db.execute(sql).fetchall()]
 
 
-def _align(db, theme_set, names, window, horizons) -> dict:
+def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
     claims = _load_claims(db)
     skipped = {"no_published_at": 0, "bad_published_at": 0, "outside_calendar": 0}
     dated = []
@@ -111,7 +122,7 @@ def _align(db, theme_set, names, window, horizons) -> dict:
     returns.check_targets(db, [t for n in themes_with_claims for t in theme_set.get(n).targets])
 
     return_rows, resolution_rows, missing = _claim_returns(db, theme_set, selected, horizons)
-    index_rows = _daily_index(aligned, names, sessions, window)
+    index_rows = _daily_index(aligned, names, sessions, window, count)
 
     with store.transaction(db):
         marks = ",".join("?" for _ in names)
@@ -133,6 +144,7 @@ def _align(db, theme_set, names, window, horizons) -> dict:
         "claim_returns": len(return_rows),
         "returns_not_yet_available": missing,
         "index_rows": len(index_rows),
+        "repeats_excluded": sum(1 for c in selected if c["first_mention"] == 0) if count == "stories" else 0,
         "resolution_rows": len(resolution_rows),
         "first_session": min((c["event_session"] for c in selected), default=None),
         "last_session": max((c["event_session"] for c in selected), default=None),
@@ -207,13 +219,22 @@ def _claim_returns(db, theme_set, claims, horizons):
     return rows, resolution, missing
 
 
-def _daily_index(claims, names, sessions, window):
-    """Index rows for every session from the first to the last aligned claim (any theme)."""
+def _daily_index(claims, names, sessions, window, unit="claims"):
+    """Index rows for every session from the first to the last aligned claim (any theme).
+
+    With unit="stories" the index (counts, means, value) reads first mentions only; a claim never
+    grouped into a story (no claim_novelty row) counts as a first mention."""
     import numpy as np
     import pandas as pd
 
     if not claims:
         return []
+    grouped = any(c["first_mention"] is not None for c in claims)
+    firsts = [c for c in claims if c["first_mention"] != 0]
+    if unit == "stories":
+        claims = firsts
+        if not claims:
+            return []
     lo = min(c["session_idx"] for c in claims)
     hi = max(c["session_idx"] for c in claims)
     grid = list(sessions[lo : hi + 1])
@@ -221,6 +242,9 @@ def _daily_index(claims, names, sessions, window):
     for c in claims:
         total[c["event_session"]] += 1
     rows = []
+    story_counts = defaultdict(int)
+    for c in firsts:
+        story_counts[(c["theme"], c["event_session"])] += 1
     for theme in names:
         per = defaultdict(list)
         for c in claims:
@@ -251,6 +275,7 @@ def _daily_index(claims, names, sessions, window):
                     "theme": theme,
                     "session": s,
                     "claim_count": int(count[k]),
+                    "story_count": story_counts.get((theme, s), 0) if grouped else None,
                     "mean_stance": float(np.mean(stances)) if stances else None,
                     "mean_sentiment": float(np.mean(sents)) if sents else None,
                     "index_value": float(index[k]),

@@ -189,6 +189,23 @@ TABLES: dict[str, Table] = {
         pk="article_id",
         foreign_keys=(("article_id", "articles", "id"),),
     ),
+    # The story each article belongs to (analyze stories): copies of one story share a story_id,
+    # the id of the story's earliest article. Kept apart from articles so regrouping never
+    # touches the articles' full-text index.
+    "article_stories": Table(
+        columns={"article_id": str, "story_id": str},
+        pk="article_id",
+        foreign_keys=(("article_id", "articles", "id"),),
+        indexes=(("story_id",),),
+    ),
+    # Each claim's novelty within its story (analyze stories): first mention of the story for the
+    # claim's theme within the window, and how many such claims came in the previous 24 / 72 hours.
+    "claim_novelty": Table(
+        columns={"claim_id": str, "story_id": str, "first_mention": int, "prior_24h": int, "prior_72h": int},
+        pk="claim_id",
+        foreign_keys=(("claim_id", "claims", "id"),),
+        indexes=(("story_id",),),
+    ),
     "prices": Table(
         columns={
             "symbol": str,
@@ -227,6 +244,7 @@ TABLES: dict[str, Table] = {
             "theme": str,
             "session": str,
             "claim_count": int,
+            "story_count": int,  # first mentions of a story (claim_novelty); null before `analyze stories`
             "mean_stance": float,
             "mean_sentiment": float,
             "index_value": float,

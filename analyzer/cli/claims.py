@@ -1,4 +1,4 @@
-"""`analyze score` and `analyze extract`."""
+"""`analyze score`, `analyze stories` and `analyze extract`."""
 
 from __future__ import annotations
 
@@ -112,3 +112,23 @@ def extract(src, jsonl, model, themes_path, theme_names, batch_size):
                 n_claims += 1
     if n_claims == 0:
         click.echo(f"{name}: no claims found", err=True)
+
+
+@click.command("stories")
+@db_option
+@click.option(
+    "--window-hours",
+    default=72.0,
+    show_default=True,
+    type=click.FloatRange(1, 24 * 30),
+    help="Copies of a story are looked for this many hours apart at most; also the novelty window.",
+)
+@click.option("--regroup", is_flag=True, help="Regroup every article (default: only from the first new one).")
+@json_option
+def stories(db_path, window_hours, regroup, as_json):
+    """Group copies of one story across outlets and feed updates; each claim's novelty."""
+    from analyzer import store
+    from analyzer.stories import group_stories
+
+    summary = group_stories(store.open_db(db_path, create=False), window_hours=window_hours, regroup=regroup)
+    emit_summary(summary, as_json)

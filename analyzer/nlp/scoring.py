@@ -13,6 +13,7 @@ scored again.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from analyzer import store
@@ -60,9 +61,8 @@ def score_articles(
     return result
 
 
-def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None) -> dict:
-    model_version, theme_version = ex.model_version, ex.theme_version
-    total = db.execute("select count(*) from articles").fetchone()[0]
+def _pending_ids(db, model_version: str, theme_version: str, rescore: bool, limit: int | None) -> list[str]:
+    """Ids to score, in id order: all with rescore, else those not scored with these versions."""
     if rescore:
         sql = "select id from articles order by id"
         params: list = []
@@ -74,8 +74,106 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         )
         params = [model_version, theme_version]
     ids = [r[0] for r in db.execute(sql, params).fetchall()]
-    if limit is not None:
-        ids = ids[: max(0, limit)]
+    return ids if limit is None else ids[: max(0, limit)]
+
+
+def article_batches(db, ids: list[str], batch_size: int) -> Iterator[list[dict]]:
+    """The articles of `ids` in batches of `batch_size`, each sorted by id (every engine cuts the same batches)."""
+    cols = ("id", "title", "summary", "content")
+    for s in range(0, len(ids), max(1, batch_size)):
+        batch = ids[s : s + max(1, batch_size)]
+        marks = ",".join("?" * len(batch))
+        rows = [
+            dict(zip(cols, r))
+            for r in db.execute(f"select {', '.join(cols)} from articles where id in ({marks})", batch).fetchall()
+        ]
+        rows.sort(key=lambda r: r["id"])
+        yield rows
+
+
+def _field(claim: Any, name: str) -> Any:
+    """A claim's field, whether the extractor hands back dicts or `Claim` records."""
+    return claim[name] if isinstance(claim, dict) else getattr(claim, name)
+
+
+def claim_row(article_id: str, claim: Any) -> dict:
+    """One claim as its `claims` row (without created_at, which the writer stamps)."""
+    probs = _field(claim, "probs")
+    entities = [e if isinstance(e, dict) else e.as_dict() for e in _field(claim, "entities")]
+    return {
+        "id": f"{article_id}:{_field(claim, 'sentence_index')}:{_field(claim, 'theme')}",
+        "article_id": article_id,
+        "sentence_index": _field(claim, "sentence_index"),
+        "start": _field(claim, "start"),
+        "end": _field(claim, "end"),
+        "sentence": _field(claim, "sentence"),
+        "theme": _field(claim, "theme"),
+        "stance": _field(claim, "stance"),
+        "stance_prob": _field(claim, "stance_prob"),
+        "sentiment": _field(claim, "sentiment"),
+        "label": _field(claim, "label"),
+        "prob_positive": probs["positive"] if probs else None,
+        "prob_negative": probs["negative"] if probs else None,
+        "prob_neutral": probs["neutral"] if probs else None,
+        "certainty": _field(claim, "certainty"),
+        "orientation": _field(claim, "orientation"),
+        "speaker": _field(claim, "speaker"),
+        "organisation": _field(claim, "organisation"),
+        "entities": json.dumps(entities, ensure_ascii=False),
+        "model_version": _field(claim, "model_version"),
+        "theme_version": _field(claim, "theme_version"),
+    }
+
+
+def score_batch(ex, rows: list[dict]) -> list[dict]:
+    """Extract one batch of articles: per article its id, claim rows and stats (what engines return)."""
+    claims, stats = ex.extract([article_text(r) for r in rows])
+    out = []
+    for row, cl, st in zip(rows, claims, stats):
+        crows = [claim_row(row["id"], c) for c in cl]
+        sents = [c["sentiment"] for c in crows if c["sentiment"] is not None]
+        out.append(
+            {
+                "article_id": row["id"],
+                "claims": crows,
+                "sentences": st["sentences"],
+                "candidates": st["candidates"],
+                "chunks": st["chunks"],
+                "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
+            }
+        )
+    return out
+
+
+def write_batch(db, results: list[dict], model_version: str, theme_version: str) -> None:
+    """One transaction: the articles' old claims out, the new ones in, their article_scores rows."""
+    now = store.utcnow()
+    claim_rows = [{**c, "created_at": now} for r in results for c in r["claims"]]
+    score_rows = [
+        {
+            "article_id": r["article_id"],
+            "model_version": model_version,
+            "theme_version": theme_version,
+            "scored_at": now,
+            "sentences": r["sentences"],
+            "candidates": r["candidates"],
+            "claims": len(r["claims"]),
+            "chunks": r["chunks"],
+            "mean_sentiment": r["mean_sentiment"],
+        }
+        for r in results
+    ]
+    with store.transaction(db):
+        _delete_claims(db, [r["article_id"] for r in results])
+        if claim_rows:
+            db["claims"].insert_all(claim_rows, pk="id", replace=True)
+        db["article_scores"].upsert_all(score_rows, pk="article_id")
+
+
+def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None, engine=None) -> dict:
+    model_version, theme_version = ex.model_version, ex.theme_version
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    ids = _pending_ids(db, model_version, theme_version, rescore, limit)
     summary = {
         "articles": 0,
         "skipped": total - len(ids),
@@ -91,72 +189,21 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         from tqdm import tqdm
 
         bar = tqdm(total=len(ids), unit="article", desc="score")
-    cols = "id, title, summary, content"
-    for s in range(0, len(ids), max(1, batch_size)):
-        batch = ids[s : s + batch_size]
-        marks = ",".join("?" * len(batch))
-        rows = [
-            dict(zip(("id", "title", "summary", "content"), r))
-            for r in db.execute(f"select {cols} from articles where id in ({marks})", batch).fetchall()
-        ]
-        rows.sort(key=lambda r: r["id"])
-        claims, stats = ex.extract([article_text(r) for r in rows])
-        now = store.utcnow()
-        claim_rows, score_rows = [], []
-        for row, cl, st in zip(rows, claims, stats):
-            for c in cl:
-                claim_rows.append(
-                    {
-                        "id": f"{row['id']}:{c['sentence_index']}:{c['theme']}",
-                        "article_id": row["id"],
-                        "sentence_index": c["sentence_index"],
-                        "start": c["start"],
-                        "end": c["end"],
-                        "sentence": c["sentence"],
-                        "theme": c["theme"],
-                        "stance": c["stance"],
-                        "stance_prob": c["stance_prob"],
-                        "sentiment": c["sentiment"],
-                        "label": c["label"],
-                        "prob_positive": c["probs"]["positive"] if c["probs"] else None,
-                        "prob_negative": c["probs"]["negative"] if c["probs"] else None,
-                        "prob_neutral": c["probs"]["neutral"] if c["probs"] else None,
-                        "certainty": c["certainty"],
-                        "orientation": c["orientation"],
-                        "speaker": c["speaker"],
-                        "organisation": c["organisation"],
-                        "entities": json.dumps(c["entities"], ensure_ascii=False),
-                        "model_version": c["model_version"],
-                        "theme_version": c["theme_version"],
-                        "created_at": now,
-                    }
-                )
-            sents = [c["sentiment"] for c in cl if c["sentiment"] is not None]
-            score_rows.append(
-                {
-                    "article_id": row["id"],
-                    "model_version": model_version,
-                    "theme_version": theme_version,
-                    "scored_at": now,
-                    "sentences": st["sentences"],
-                    "candidates": st["candidates"],
-                    "claims": len(cl),
-                    "chunks": st["chunks"],
-                    "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
-                }
-            )
-            summary["sentences"] += st["sentences"]
-            summary["candidates"] += st["candidates"]
-            summary["chunks"] += st["chunks"]
-            summary["claims"] += len(cl)
-        with store.transaction(db):
-            _delete_claims(db, [r["id"] for r in rows])
-            if claim_rows:
-                db["claims"].insert_all(claim_rows, pk="id", replace=True)
-            db["article_scores"].upsert_all(score_rows, pk="article_id")
-        summary["articles"] += len(rows)
+    batches = article_batches(db, ids, batch_size)
+    if engine is None:
+        scored: Iterable[list[dict]] = (score_batch(ex, rows) for rows in batches)
+    else:
+        scored = engine.score(batches)
+    for results in scored:
+        write_batch(db, results, model_version, theme_version)
+        for r in results:
+            summary["sentences"] += r["sentences"]
+            summary["candidates"] += r["candidates"]
+            summary["chunks"] += r["chunks"]
+            summary["claims"] += len(r["claims"])
+        summary["articles"] += len(results)
         if bar is not None:
-            bar.update(len(rows))
+            bar.update(len(results))
     if bar is not None:
         bar.close()
     return summary
