@@ -47,6 +47,7 @@ from analyzer.records import StoriesSummary
 WINDOW_HOURS = 72
 MIN_COSINE = 0.2
 TEXT_CHARS = 600  # title + this much of the body: wire copies differ most further down
+RECURRING_TITLE = 5  # a headline seen this often in the database is a rubric, not a story
 FEATURES = ("cosine", "log_gap", "log_repeat", "names", "numbers", "same_source")
 _WORD = re.compile(r"\W+")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+\b")
@@ -67,9 +68,16 @@ def norm_title(title: str | None) -> str:
     return _WORD.sub(" ", (title or "").lower()).strip()
 
 
-def story_text(row: dict) -> str:
+def story_text(row: dict, repeats: Counter) -> str:
+    """Title and the start of the body; a recurring headline ("What's News", a daily column) is left
+    out, and so is a body that only repeats the title: neither says which story it is."""
+    title = (row.get("title") or "").strip()
     body = (row.get("summary") or "").strip() or (row.get("content") or "").strip()
-    return f"{(row.get('title') or '').strip()} {body}"[: len(row.get("title") or "") + 1 + TEXT_CHARS]
+    if norm_title(body) == norm_title(title):
+        body = ""
+    if repeats[norm_title(title)] >= RECURRING_TITLE:
+        title = ""
+    return f"{title} {body[:TEXT_CHARS]}".strip()
 
 
 def _epoch(ts: str | None) -> float | None:
@@ -150,7 +158,11 @@ class _Groups:
             self.parent[max(a, b)] = min(a, b)
 
 
-def _load_articles(db, since: str | None) -> list[dict]:
+def title_counts(db) -> Counter:
+    return Counter(norm_title(r[0]) for r in db.execute("select title from articles where title is not null"))
+
+
+def _load_articles(db, since: str | None, repeats: Counter) -> list[dict]:
     sql = (
         "select a.id, a.title, a.summary, substr(a.content, 1, ?) as content, a.source, "
         "coalesce(a.published_at, a.first_seen_at) as at, s.story_id "
@@ -167,7 +179,7 @@ def _load_articles(db, since: str | None) -> list[dict]:
         row["t"] = _epoch(row["at"])
         if row["t"] is None:
             row["t"] = 0.0
-        row["text"] = story_text(row)
+        row["text"] = story_text(row, repeats)
         items.append(row)
     items.sort(key=lambda it: (it["t"], it["id"]))
     return items
@@ -194,10 +206,8 @@ def group_stories(db, *, window_hours: float = WINDOW_HOURS, regroup: bool = Fal
         t0 = time.perf_counter()
         model = load_pair_model(Path(model_file) if model_file else None)
         since = None if regroup else _since(db, window_hours)
-        items = _load_articles(db, since)
-        repeats = Counter(
-            norm_title(r[0]) for r in db.execute("select title from articles where title is not null").fetchall()
-        )
+        repeats = title_counts(db)
+        items = _load_articles(db, since, repeats)
         pairs = candidate_pairs(items, window_hours)
         groups = _Groups(len(items))
         seeds: dict[str, int] = {}  # existing story ids in the loaded span keep their members together

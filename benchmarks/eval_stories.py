@@ -38,21 +38,19 @@ PAIRS = REPO / "models" / "stories" / "labelled_pairs.jsonl"
 def load_items() -> list[dict]:
     if not ARCHIVE.is_file():
         sys.exit(f"{ARCHIVE}: the 2023 archive is not there")
-    items = []
     with gzip.open(ARCHIVE, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            row = {"title": r.get("title"), "summary": r.get("description"), "content": None}
-            items.append(
-                {
-                    "url": r["url"],
-                    "title": r.get("title"),
-                    "source": r.get("outlet"),
-                    "t": datetime.fromisoformat(r["published"].replace("Z", "+00:00")).timestamp(),
-                    "text": stories.story_text(row),
-                }
-            )
-    return items
+        records = [json.loads(line) for line in fh]
+    repeats = Counter(stories.norm_title(r.get("title")) for r in records)
+    return [
+        {
+            "url": r["url"],
+            "title": r.get("title"),
+            "source": r.get("outlet"),
+            "t": datetime.fromisoformat(r["published"].replace("Z", "+00:00")).timestamp(),
+            "text": stories.story_text({"title": r.get("title"), "summary": r.get("description")}, repeats),
+        }
+        for r in records
+    ]
 
 
 def features(items: list[dict], pairs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
