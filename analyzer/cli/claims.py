@@ -36,8 +36,17 @@ theme_option = click.option("--theme", "theme_names", multiple=True, help="Only 
 @click.option("--rescore", is_flag=True, help="Redo articles already scored with the current versions.")
 @click.option("--batch-size", default=32, show_default=True, help="Articles per transaction.")
 @click.option("--limit", type=int, default=None, help="Score at most this many articles.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where extraction runs: this process, or Ray Data actors (pip install '.[scale]'); this process writes.",
+)
+@click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local Ray).")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Ray actors (default: one per CPU).")
 @json_option
-def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, as_json):
+def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, engine, address, workers, as_json):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
@@ -51,6 +60,9 @@ def score(db_path, model, themes_path, theme_names, rescore, batch_size, limit, 
         themes_path=themes_path,
         theme_names=list(theme_names) or None,
         limit=limit,
+        engine=engine,
+        address=address,
+        workers=workers,
     )
     emit_summary(summary, as_json)
 

@@ -17,7 +17,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from analyzer import store
+from analyzer.errors import AnalyzerError
 from analyzer.records import ScoreSummary
+
+ENGINES = ("local", "ray")
 
 
 def article_text(row: dict) -> str:
@@ -39,22 +42,39 @@ def score_articles(
     theme_names: list[str] | None = None,
     limit: int | None = None,
     extractor=None,
+    engine: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
 ) -> ScoreSummary:
     """Score articles not yet scored with the current model + theme versions (all with rescore).
 
+    engine="ray" extracts on Ray Data (a local Ray, or the cluster at `address`, with `workers`
+    actors); the claims table comes out the same and only this process writes the database.
     The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
+    if engine not in ENGINES:
+        raise AnalyzerError(f"--engine {engine}: expected one of {', '.join(ENGINES)}")
     ex = extractor or ClaimExtractor(model, themes_path=themes_path, theme_names=theme_names)
+    runner = None
+    if engine == "ray":
+        from analyzer.nlp.ray_engine import RayEngine
+
+        runner = RayEngine(
+            ex, model=model, themes_path=themes_path, theme_names=theme_names, address=address, workers=workers
+        )
     args = {
         "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
         "themes": str(themes_path) if themes_path else None,
         "theme": theme_names,
         "rescore": rescore,
         "limit": limit,
+        "batch_size": batch_size,
+        **(runner.describe() if runner else {"engine": "local"}),
     }
-    with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
-        summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit)
+    libraries = ("spacy", "torch", "transformers") + (("ray",) if runner else ())
+    with store.record_run(db, "score", args, libraries=libraries) as run:
+        summary = _score(db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit, engine=runner)
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
         run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
         result = ScoreSummary(**summary, run_id=run.id)
