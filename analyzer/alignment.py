@@ -8,6 +8,9 @@ horizon 0 and kind 'contemporaneous'.
 
 Builds (rebuilt for the themes aligned; other themes' rows are kept):
   claim_returns      one row per claim x target x horizon
+  claim_daily_summary, session_returns
+                     summaries the browser reads at scale (claims per day/theme/source/stance;
+                     forward returns per theme/target/session/horizon)
   daily_theme_index  per theme and session: counts, means, confidence-weighted index, its
                      z-score against the previous `window` sessions only, attention share
   claim_resolution   forward-looking directional claims scored against later returns
@@ -126,7 +129,8 @@ def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
 
     with store.transaction(db):
         marks = ",".join("?" for _ in names)
-        for table in ("claim_returns", "daily_theme_index", "claim_resolution"):
+        summaries = ("claim_daily_summary", "session_returns")
+        for table in ("claim_returns", "daily_theme_index", "claim_resolution", *summaries):
             db.execute(f"delete from [{table}] where theme in ({marks})", names)
         if return_rows:
             db["claim_returns"].insert_all(return_rows, batch_size=1000)
@@ -134,6 +138,7 @@ def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
             db["daily_theme_index"].insert_all(index_rows, batch_size=1000)
         if resolution_rows:
             db["claim_resolution"].insert_all(resolution_rows, batch_size=1000)
+        _summaries(db, names)
 
     return {
         "themes": names,
@@ -149,6 +154,27 @@ def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
         "first_session": min((c["event_session"] for c in selected), default=None),
         "last_session": max((c["event_session"] for c in selected), default=None),
     }
+
+
+def _summaries(db, names) -> None:
+    """The browser's summary tables (store: claim_daily_summary, session_returns) for these themes."""
+    marks = ",".join("?" for _ in names)
+    db.execute(
+        f"""insert into claim_daily_summary (day, theme, source, stance, claims, sentiment_sum, sentiment_n)
+        select substr(a.published_at, 1, 10), c.theme, coalesce(a.source, '(unknown)'), coalesce(c.stance, 0),
+               count(*), sum(c.sentiment), count(c.sentiment)
+        from claims c join articles a on a.id = c.article_id
+        where c.theme in ({marks})
+        group by 1, 2, 3, 4""",
+        names,
+    )
+    db.execute(
+        f"""insert into session_returns (theme, target, session, horizon, "return")
+        select theme, target, event_session, horizon, max("return") from claim_returns
+        where kind = 'forward' and theme in ({marks})
+        group by theme, event_session, target, horizon""",
+        names,
+    )
 
 
 def _claim_returns(db, theme_set, claims, horizons):

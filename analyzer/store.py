@@ -137,7 +137,14 @@ TABLES: dict[str, Table] = {
         },
         pk="id",
         foreign_keys=(("feed_id", "feeds", "id"),),
-        indexes=(("published_at",), ("feed_id", "published_at"), ("source",)),
+        # timestamp_source, full_text_status: the table page's default facets read these indexes, not the rows
+        indexes=(
+            ("published_at",),
+            ("feed_id", "published_at"),
+            ("source",),
+            ("timestamp_source",),
+            ("full_text_status",),
+        ),
         unique_indexes=(("guid",), ("canonical_url",), ("content_hash",)),
         fts=("title", "summary", "content"),
     ),
@@ -170,7 +177,17 @@ TABLES: dict[str, Table] = {
         pk="id",
         not_null=("article_id", "theme"),
         foreign_keys=(("article_id", "articles", "id"),),
-        indexes=(("theme", "article_id"), ("article_id",), ("speaker",)),
+        # stance, certainty, orientation, label: default facets of the table page (an index each, so a
+        # facet at a million claims reads a small index instead of the rows)
+        indexes=(
+            ("theme", "article_id"),
+            ("article_id",),
+            ("speaker",),
+            ("stance",),
+            ("certainty",),
+            ("orientation",),
+            ("label",),
+        ),
         fts=("sentence",),
     ),
     # Which articles were scored with which model and theme versions (drives resumable scoring).
@@ -188,6 +205,7 @@ TABLES: dict[str, Table] = {
         },
         pk="article_id",
         foreign_keys=(("article_id", "articles", "id"),),
+        indexes=(("model_version",),),
     ),
     # The story each article belongs to (analyze stories): copies of one story share a story_id,
     # the id of the story's earliest article. Kept apart from articles so regrouping never
@@ -253,6 +271,27 @@ TABLES: dict[str, Table] = {
         },
         pk=("theme", "session"),
         indexes=(("session",),),
+    ),
+    # Summary tables rebuilt by `align` for the browser: at a million claims the dashboard and canned
+    # queries read these few thousand rows instead of joining claims with articles.
+    # Claims per publication day (UTC), theme, source and stance.
+    "claim_daily_summary": Table(
+        columns={
+            "day": str,  # YYYY-MM-DD of articles.published_at (null: no publication time)
+            "theme": str,
+            "source": str,
+            "stance": int,
+            "claims": int,
+            "sentiment_sum": float,
+            "sentiment_n": int,  # claims with a sentiment
+        },
+        pk=("day", "theme", "source", "stance"),
+        indexes=(("theme", "source"),),
+    ),
+    # Forward returns per theme, target, event session and horizon (the same for every claim of a session).
+    "session_returns": Table(
+        columns={"theme": str, "target": str, "session": str, "horizon": int, "return": float},
+        pk=("theme", "session", "target", "horizon"),
     ),
     # Forward-looking directional claims scored against the target's later return (market stage).
     "claim_resolution": Table(

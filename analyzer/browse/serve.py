@@ -21,7 +21,13 @@ from analyzer.paths import REPO_DIR
 METADATA_FILE = REPO_DIR / "datasette_metadata.json"
 PLACEHOLDER = "analyzer"
 DASHBOARD = "narratives"
-SETTINGS = {"sql_time_limit_ms": "5000", "facet_time_limit_ms": "500", "default_page_size": "100"}
+SETTINGS = {
+    "sql_time_limit_ms": "5000",
+    "facet_time_limit_ms": "500",
+    "default_page_size": "100",
+    # Suggested facets try a query per column on every table page: seconds at a million claims (issue 14).
+    "suggest_facets": "off",
+}
 
 
 def database_name(db_path: str | Path) -> str:

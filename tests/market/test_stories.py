@@ -145,6 +145,22 @@ def test_align_counts_stories_once(priced_db):
         "select claim_count, story_count, index_value from daily_theme_index where session = '2024-07-11'"
     ).fetchone()
     assert row == (3, 1, 1 / 3) and claims.count == "claims"
+    # the browser's summary tables, rebuilt by align: one row per day x theme x source x stance
+    summary = db.execute(
+        "select day, source, stance, claims from claim_daily_summary order by source, stance"
+    ).fetchall()
+    assert summary == [
+        ("2024-07-11", "other-outlet", 1, 1),
+        ("2024-07-11", "wire", -1, 1),
+        ("2024-07-11", "wire", 1, 1),
+    ]
+    returns = db.execute(
+        "select count(*), count(distinct session) from session_returns where theme = 'small_cap_rotation'"
+    ).fetchone()
+    forward = db.execute(
+        "select count(distinct target || horizon || event_session) from claim_returns where kind = 'forward'"
+    ).fetchone()[0]
+    assert returns == (forward, 1) and forward > 0
     stories = align(db, themes=["small_cap_rotation"], count="stories")
     row = db.execute(
         "select claim_count, story_count, index_value from daily_theme_index where session = '2024-07-11'"
