@@ -101,10 +101,22 @@ def pair_features(a: dict, b: dict, cosine: float, repeats: Counter) -> list[flo
         cosine,
         math.log1p(gap_h),
         math.log1p(repeat),
-        _jaccard(set(_NAME.findall(a["text"])), set(_NAME.findall(b["text"]))),
-        _jaccard(set(_NUMBER.findall(a["text"])), set(_NUMBER.findall(b["text"]))),
+        _jaccard(_names(a), _names(b)),
+        _jaccard(_numbers(a), _numbers(b)),
         float(a["source"] == b["source"]),
     ]
+
+
+def _names(item: dict) -> set:
+    if "names" not in item:
+        item["names"] = set(_NAME.findall(item["text"]))
+    return item["names"]
+
+
+def _numbers(item: dict) -> set:
+    if "numbers" not in item:
+        item["numbers"] = set(_NUMBER.findall(item["text"]))
+    return item["numbers"]
 
 
 def same_story_prob(features: np.ndarray, model: dict) -> np.ndarray:
@@ -133,10 +145,9 @@ def candidate_pairs(items: list[dict], window_hours: float, min_cosine: float = 
         e = min(len(items), s + block)
         hi = int(np.searchsorted(times, times[e - 1] + window, side="right"))
         sims = (matrix[s:e] @ matrix[s:hi].T).tocoo()
-        for r, c, v in zip(sims.row, sims.col, sims.data):
-            i, j = s + int(r), s + int(c)
-            if j > i and v >= min_cosine and times[j] - times[i] <= window:
-                out.append((i, j, float(v)))
+        i, j = sims.row + s, sims.col + s
+        keep = (j > i) & (sims.data >= min_cosine) & (times[j] - times[i] <= window)
+        out.extend(zip(i[keep].tolist(), j[keep].tolist(), sims.data[keep].tolist()))
     return out
 
 
