@@ -177,16 +177,16 @@ TABLES: dict[str, Table] = {
         pk="id",
         not_null=("article_id", "theme"),
         foreign_keys=(("article_id", "articles", "id"),),
-        # stance, certainty, orientation, label: default facets of the table page (an index each, so a
-        # facet at a million claims reads a small index instead of the rows)
+        # theme, stance, certainty: the table page's default facets, read from indexes (alone, and
+        # within one theme) so a facet at a million claims never reads the rows
         indexes=(
-            ("theme", "article_id"),
+            ("theme", "id"),  # one theme's claims in page order (the table page sorts by id)
             ("article_id",),
-            ("speaker",),
+            ("speaker", "organisation", "stance", "theme"),  # covers the speakers query: no row reads
             ("stance",),
             ("certainty",),
-            ("orientation",),
-            ("label",),
+            ("theme", "stance"),
+            ("theme", "certainty"),
         ),
         fts=("sentence",),
     ),
@@ -286,7 +286,8 @@ TABLES: dict[str, Table] = {
             "sentiment_n": int,  # claims with a sentiment
         },
         pk=("day", "theme", "source", "stance"),
-        indexes=(("theme", "source"),),
+        # covers the per-source queries (sources_by_stance, the stance-by-source chart): no row reads
+        indexes=(("theme", "source", "stance", "claims", "sentiment_sum", "sentiment_n"),),
     ),
     # Forward returns per theme, target, event session and horizon (the same for every claim of a session).
     "session_returns": Table(
@@ -311,7 +312,11 @@ TABLES: dict[str, Table] = {
         },
         pk=("claim_id", "target", "horizon"),
         foreign_keys=(("claim_id", "claims", "id"),),
-        indexes=(("theme", "horizon"), ("speaker",), ("source",)),
+        indexes=(
+            ("theme", "horizon"),
+            ("speaker", "horizon", "resolved", "hit", "forward_return", "stance"),
+            ("source",),
+        ),
     ),
     "study_results": Table(
         columns={
