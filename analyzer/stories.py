@@ -2,8 +2,12 @@
 
 A story is what several articles report: wire copies, feed re-publications and updates,
 cross-outlet write-ups of the same event. Two articles are linked when a small logistic model
-over cheap pair features says they report the same story; stories are the connected groups of
-links (union-find), and a story's id is the id of its earliest article.
+over cheap pair features says they report the same story; stories are the groups of links
+(union-find), and a story's id is the id of its earliest article.
+
+Each article joins the story of its one best-matching earlier article (if any pair clears the
+model's threshold), so a digest that mentions two stories cannot weld them into one; stories
+still grow as chains of copies and updates (a story chain), and existing story ids are kept.
 
 Candidates: articles published within `window_hours` of each other whose TF-IDF cosine (title
 plus the start of the body, English stop words out) is at least `MIN_COSINE`, found with sparse
@@ -219,6 +223,10 @@ def group_stories(db, *, window_hours: float = WINDOW_HOURS, regroup: bool = Fal
         since = None if regroup else _since(db, window_hours)
         repeats = title_counts(db)
         items = _load_articles(db, since, repeats)
+        for it in items:
+            it["stored"] = it["story_id"]
+            if regroup:
+                it["story_id"] = None  # regroup from scratch: no story is kept
         pairs = candidate_pairs(items, window_hours)
         groups = _Groups(len(items))
         seeds: dict[str, int] = {}  # existing story ids in the loaded span keep their members together
@@ -232,15 +240,18 @@ def group_stories(db, *, window_hours: float = WINDOW_HOURS, regroup: bool = Fal
         if pairs:
             feats = np.array([pair_features(items[i], items[j], c, repeats) for i, j, c in pairs])
             probs = same_story_prob(feats, model)
+            parent: dict[int, tuple[float, int]] = {}  # later article -> (probability, its best earlier match)
             for (i, j, _), p in zip(pairs, probs):
-                if p >= model["threshold"]:
-                    groups.union(i, j)
-                    links += 1
+                if p >= model["threshold"] and p > parent.get(j, (0.0, -1))[0]:
+                    parent[j] = (float(p), i)
+            for j, (_, i) in parent.items():
+                groups.union(i, j)
+            links = len(parent)
         rows = []
         for k, it in enumerate(items):
             root = items[groups.find(k)]
             story = root["story_id"] or root["id"]
-            if story != it["story_id"]:
+            if story != it["stored"]:
                 rows.append({"article_id": it["id"], "story_id": story})
         with store.transaction(db):
             if rows:
