@@ -116,8 +116,8 @@ class RayEngine:
 
         ray.data.DataContext.get_current().enable_progress_bars = False  # `score` shows its own progress
         items = [{"payload": json.dumps(rows)} for rows in window]
-        ds = ray.data.from_items(items, override_num_blocks=min(len(items), self.workers * 4))
-        ds = ds.map_batches(
+        source = ray.data.from_items(items, override_num_blocks=min(len(items), self.workers * 4))
+        ds = source.map_batches(
             _Scorer,
             fn_constructor_kwargs={"spec": self.spec},
             batch_size=1,  # one call = one score batch, cut exactly as the local engine cuts it
