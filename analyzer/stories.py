@@ -143,7 +143,7 @@ def candidate_pairs(items: list[dict], window_hours: float, min_cosine: float = 
     matrix = tfidf([it["text"] for it in items])
     times = np.array([it["t"] for it in items])
     window = window_hours * 3600
-    out = []
+    out: list[tuple[int, int, float]] = []
     block = 2000
     for s in range(0, len(items), block):
         e = min(len(items), s + block)
