@@ -1,7 +1,8 @@
 """The whole pipeline on the 2023 archive (61,897 RSS items), stage by stage, in one run.
 
 Each stage runs as its own `analyze` process (start-up included) on one fresh database:
-import, score, stories, prices, align (and align --count stories), compare. For each stage:
+import, score, stories, prices, align and compare (then align --count stories and compare
+again: the study of the index that counts stories, not copies). For each stage:
 seconds, items per second, the process's peak memory (ru_maxrss from wait4) and the database's
 size after it (file plus WAL). The archive's items are written to one JSONL file per outlet in a
 temporary folder (the text never enters the repository) so each article's source is its outlet.
@@ -83,30 +84,30 @@ def main() -> None:
         score = [analyze, "score", "--db", str(db), "--json", "--engine", args.engine]
         if args.workers:
             score += ["--workers", str(args.workers)]
+        compare = [analyze, "compare", "--db", str(db), "--theme", "rate_cuts", "--out", str(tmp / "reports"), "--json"]
         stages = [
             ("import", [analyze, "import", str(tmp / "in"), "--db", str(db), "--json"], lambda s: items),
             ("score", score, lambda s: s.get("articles", 0)),
             ("stories", [analyze, "stories", "--db", str(db), "--json"], lambda s: s.get("articles", 0)),
             ("prices", [analyze, "prices", "--db", str(db), "--json"], lambda s: 0),
             ("align", [analyze, "align", "--db", str(db), "--json"], lambda s: s.get("claims_total", 0)),
+            ("compare", compare, lambda s: s.get("n_claims", 0)),
             (
                 "align --count stories",
                 [analyze, "align", "--db", str(db), "--json", "--count", "stories"],
                 lambda s: s.get("claims_total", 0),
             ),
-            (
-                "compare",
-                [analyze, "compare", "--db", str(db), "--theme", "rate_cuts", "--out", str(tmp / "reports"), "--json"],
-                lambda s: s.get("n_claims", 0),
-            ),
+            ("compare (stories)", compare, lambda s: s.get("n_claims", 0)),
         ]
         print(f"{items:,} archive items; engine {args.engine}; each stage a whole `analyze` process")
         print(f"{'stage':24s} {'seconds':>8s} {'items':>8s} {'items/s':>9s} {'peak MB':>8s} {'DB MB':>7s}  summary")
         total, peak = 0.0, 0.0
         summaries = {}
+        times: dict[str, float] = {}
         for name, argv, count in stages:
             wall, rss, summary = run(argv)
             summaries[name] = summary
+            times[name] = wall
             n = count(summary)
             total += wall
             peak = max(peak, rss)
@@ -114,10 +115,11 @@ def main() -> None:
             line = {k: summary.get(k) for k in ("articles_new", "claims", "stories", "index_rows", "n_results")}
             line = {k: v for k, v in line.items() if v is not None}
             print(f"{name:24s} {wall:8.1f} {n:8d} {rate} {rss:8.0f} {db_size_mb(db):7.0f}  {line}")
+        four = sum(times[k] for k in ("import", "score", "align", "compare"))
+        print(f"all stages {total:.1f}s ({items / total:.0f} items/s end to end), peak {peak:.0f} MB")
         print(
-            f"all stages {total:.1f}s ({items / total:.0f} items/s end to end), peak {peak:.0f} MB; "
-            f"target < {TARGET_S}s and < {TARGET_MB} MB -> "
-            f"{'met' if total < TARGET_S and peak < TARGET_MB else 'NOT met'}"
+            f"import + score + align + compare: {four:.1f}s, peak {peak:.0f} MB; target < {TARGET_S}s and "
+            f"< {TARGET_MB} MB -> {'met' if four < TARGET_S and peak < TARGET_MB else 'NOT met'}"
         )
         if args.keep:
             shutil.copy(db, args.keep)
