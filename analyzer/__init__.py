@@ -9,6 +9,7 @@ previous one stored in one SQLite file and returns a typed summary (analyzer.rec
     analyzer.fetch(db, ["https://example.com/markets/rss.xml"])     # FetchSummary
     analyzer.import_files(db, ["articles.jsonl"])                   # ImportSummary
     analyzer.score(db)                                              # ScoreSummary: claims
+    analyzer.group_stories(db)                                      # StoriesSummary: story_id, novelty
     analyzer.load_prices(db, source="bundled")                      # PricesSummary
     analyzer.align(db)                                              # AlignSummary
     analyzer.compare(db, "small_cap_rotation", out_dir="reports")   # CompareSummary
@@ -30,6 +31,7 @@ _STAGES = {
     "fetch": "analyzer.collect.fetch:fetch_feeds",
     "import_files": "analyzer.collect.importer:import_paths",
     "score": "analyzer.nlp.scoring:score_articles",
+    "group_stories": "analyzer.stories:group_stories",
     "extract_text": "analyzer.nlp.extract:extract_text",
     "load_prices": "analyzer.market.prices:load_prices",
     "align": "analyzer.alignment:align",

@@ -15,6 +15,12 @@ Builds (rebuilt for the themes aligned; other themes' rows are kept):
                      text, does not weigh three times. Sessions without claims have no index value.
   claim_resolution   forward-looking directional claims scored against later returns, with the
                      speaker's canonical name (a bare surname joins the one full name it matches)
+  claim_daily_summary, session_returns
+                     summaries the browser reads at scale (claims per day/theme/source/stance;
+                     forward returns per theme/target/session/horizon)
+
+With count="stories" the daily index reads each story's first mention only (claim_novelty, built
+by `analyze stories`); either way daily_theme_index.story_count holds the first mentions.
 """
 
 from __future__ import annotations
@@ -108,7 +114,10 @@ def canonical_speakers(names) -> dict[str, str]:
     return out
 
 
-def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSummary:
+COUNTS = ("claims", "stories")
+
+
+def align(db, *, themes=None, window: int = 60, horizons=HORIZONS, count: str = "claims") -> AlignSummary:
     """Align claims (all themes, or `themes`) with their targets' returns; see the module doc."""
     theme_set = load_themes()
     if isinstance(themes, str):
@@ -117,9 +126,11 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSumma
     horizons = tuple(sorted({int(h) for h in horizons}))
     if window < 5:
         raise AnalyzerError(f"window {window}: needs at least 5 sessions")
-    args = {"themes": names, "window": window, "horizons": list(horizons)}
+    if count not in COUNTS:
+        raise AnalyzerError(f"count {count!r}: one of {', '.join(COUNTS)}")
+    args = {"themes": names, "window": window, "horizons": list(horizons), "count": count}
     with store.record_run(db, "align", args, libraries=("exchange_calendars",)) as run:
-        counts = _align(db, theme_set, names, window, horizons)
+        counts = _align(db, theme_set, names, window, horizons, count)
         run.counts = {k: v for k, v in counts.items() if isinstance(v, int)}
         summary = AlignSummary(**{**counts, "themes": tuple(names)}, run_id=run.id)
     return summary
@@ -128,8 +139,9 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS) -> AlignSumma
 def _load_claims(db) -> list[dict]:
     sql = """
         select c.id, c.theme, c.stance, c.stance_prob, c.sentiment, c.certainty, c.orientation,
-               c.speaker, c.organisation, a.published_at, a.source, c.article_id, a.title
+               c.speaker, c.organisation, a.published_at, a.source, c.article_id, a.title, n.first_mention
         from claims c join articles a on a.id = c.article_id
+        left join claim_novelty n on n.claim_id = c.id
     """
     cols = [
         "id",
@@ -145,11 +157,12 @@ def _load_claims(db) -> list[dict]:
         "source",
         "article_id",
         "title",
+        "first_mention",
     ]
     return [dict(zip(cols, r)) for r in db.execute(sql).fetchall()]
 
 
-def _align(db, theme_set, names, window, horizons) -> dict:
+def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
     claims = _load_claims(db)
     skipped = {"no_published_at": 0, "bad_published_at": 0, "outside_calendar": 0}
     dated = []
@@ -183,12 +196,13 @@ def _align(db, theme_set, names, window, horizons) -> dict:
     for c in selected:
         c["speaker"] = speakers.get(c["speaker"], c["speaker"])
     return_rows, resolution_rows, missing = _claim_returns(db, theme_set, selected, horizons)
-    index_rows = _daily_index(aligned, names, sessions, window)
+    index_rows = _daily_index(aligned, names, sessions, window, count)
 
     with store.transaction(db):
         store.copy_article_fields(db)
         marks = ",".join("?" for _ in names)
-        for table in ("claim_returns", "daily_theme_index", "claim_resolution"):
+        summaries = ("claim_daily_summary", "session_returns")
+        for table in ("claim_returns", "daily_theme_index", "claim_resolution", *summaries):
             db.execute(f"delete from [{table}] where theme in ({marks})", names)
         if return_rows:
             db["claim_returns"].insert_all(return_rows, batch_size=1000)
@@ -196,6 +210,7 @@ def _align(db, theme_set, names, window, horizons) -> dict:
             db["daily_theme_index"].insert_all(index_rows, batch_size=1000)
         if resolution_rows:
             db["claim_resolution"].insert_all(resolution_rows, batch_size=1000)
+        _summaries(db, names)
 
     return {
         "themes": names,
@@ -206,10 +221,32 @@ def _align(db, theme_set, names, window, horizons) -> dict:
         "claim_returns": len(return_rows),
         "returns_not_yet_available": missing,
         "index_rows": len(index_rows),
+        "repeats_excluded": sum(1 for c in selected if c["first_mention"] == 0) if count == "stories" else 0,
         "resolution_rows": len(resolution_rows),
         "first_session": min((c["event_session"] for c in selected), default=None),
         "last_session": max((c["event_session"] for c in selected), default=None),
     }
+
+
+def _summaries(db, names) -> None:
+    """The browser's summary tables (store: claim_daily_summary, session_returns) for these themes."""
+    marks = ",".join("?" for _ in names)
+    db.execute(
+        f"""insert into claim_daily_summary (day, theme, source, stance, claims, sentiment_sum, sentiment_n)
+        select substr(a.published_at, 1, 10), c.theme, coalesce(a.source, '(unknown)'), coalesce(c.stance, 0),
+               count(*), sum(c.sentiment), count(c.sentiment)
+        from claims c join articles a on a.id = c.article_id
+        where c.theme in ({marks})
+        group by 1, 2, 3, 4""",
+        names,
+    )
+    db.execute(
+        f"""insert into session_returns (theme, target, session, horizon, "return")
+        select theme, target, event_session, horizon, max("return") from claim_returns
+        where kind = 'forward' and theme in ({marks})
+        group by theme, event_session, target, horizon""",
+        names,
+    )
 
 
 def _claim_returns(db, theme_set, claims, horizons):
@@ -282,12 +319,24 @@ def _claim_returns(db, theme_set, claims, horizons):
     return rows, resolution, missing
 
 
-def _daily_index(claims, names, sessions, window):
-    """Index rows for every session from the first to the last aligned claim (any theme)."""
+def _daily_index(claims, names, sessions, window, unit="claims"):
+    """Index rows for every session from the first to the last aligned claim (any theme).
+
+    With unit="stories" the index (counts, means, value) reads first mentions only; a claim never
+    grouped into a story (no claim_novelty row) counts as a first mention."""
     import numpy as np
 
     if not claims:
         return []
+    grouped = any(c["first_mention"] is not None for c in claims)
+    firsts = [c for c in claims if c["first_mention"] != 0]
+    story_counts: dict[tuple[str, str], int] = defaultdict(int)
+    for c in firsts:
+        story_counts[(c["theme"], c["event_session"])] += 1
+    if unit == "stories":
+        claims = firsts
+        if not claims:
+            return []
     lo = min(c["session_idx"] for c in claims)
     hi = max(c["session_idx"] for c in claims)
     grid = list(sessions[lo : hi + 1])
@@ -313,6 +362,7 @@ def _daily_index(claims, names, sessions, window):
                     "session": s,
                     "claim_count": len(per.get(s, ())),
                     "headline_count": m["headlines"] if m else 0,
+                    "story_count": story_counts.get((theme, s), 0) if grouped else None,
                     "mean_stance": m["stance"] if m else None,
                     "mean_sentiment": m["sentiment"] if m else None,
                     "index_value": m["index"] if m else None,

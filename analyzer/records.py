@@ -193,6 +193,27 @@ class ScoreSummary(Record):
 
 
 @dataclass(frozen=True)
+class StoriesSummary(Record):
+    articles: int = 0  # articles with a story
+    stories: int = 0
+    articles_regrouped: int = 0  # articles this run looked at (new ones plus one window before them)
+    candidate_pairs: int = 0
+    links: int = 0  # pairs judged the same story
+    changed: int = 0  # articles whose story_id was set or changed
+    claims: int = 0
+    first_mentions: int = 0
+    window_hours: float = 0.0
+    elapsed_s: float = 0.0
+    run_id: int | None = None
+
+    def line(self) -> str:
+        return (
+            f"stories: {self.articles} articles in {self.stories} stories ({self.changed} changed); "
+            f"{self.first_mentions} of {self.claims} claims are first mentions"
+        )
+
+
+@dataclass(frozen=True)
 class SymbolLoad(Record):
     rows: int
     inserted: int
@@ -225,6 +246,8 @@ class AlignSummary(Record):
     claim_returns: int = 0
     returns_not_yet_available: int = 0
     index_rows: int = 0
+    count: str = "claims"  # what the index counts: every claim, or "stories" (first mentions only)
+    repeats_excluded: int = 0  # claims left out of the index as repeats of a story (count="stories")
     resolution_rows: int = 0
     first_session: str | None = None
     last_session: str | None = None

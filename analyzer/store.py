@@ -142,7 +142,14 @@ TABLES: dict[str, Table] = {
         },
         pk="id",
         foreign_keys=(("feed_id", "feeds", "id"),),
-        indexes=(("published_at",), ("feed_id", "published_at"), ("source",)),
+        # timestamp_source, full_text_status: the table page's default facets read these indexes, not the rows
+        indexes=(
+            ("published_at",),
+            ("feed_id", "published_at"),
+            ("source",),
+            ("timestamp_source",),
+            ("full_text_status",),
+        ),
         unique_indexes=(("guid",), ("canonical_url",), ("content_hash",)),
         fts=("title", "summary", "content"),
     ),
@@ -193,7 +200,21 @@ TABLES: dict[str, Table] = {
         pk="id",
         not_null=("article_id", "theme"),
         foreign_keys=(("article_id", "articles", "id"),),
-        indexes=(("theme", "article_id"), ("article_id",), ("speaker",), ("published_at",)),
+        # theme, stance, certainty: the table page's default facets, read from indexes (alone, and
+        # within one theme) so a facet at a million claims never reads the rows; the page lists the
+        # newest claims first (published_at, copied from the article by align)
+        indexes=(
+            ("published_at",),
+            ("theme", "published_at"),  # one theme's claims in page order
+            ("theme", "id"),
+            ("article_id",),
+            ("speaker", "organisation", "stance", "theme"),  # covers the speakers query: no row reads
+            ("stance",),
+            ("certainty",),
+            ("source",),
+            ("theme", "stance"),
+            ("theme", "certainty"),
+        ),
         fts=("sentence",),
     ),
     # Which articles were scored with which model and theme versions (drives resumable scoring).
@@ -215,6 +236,24 @@ TABLES: dict[str, Table] = {
         },
         pk="article_id",
         foreign_keys=(("article_id", "articles", "id"),),
+        indexes=(("model_version",),),
+    ),
+    # The story each article belongs to (analyze stories): copies of one story share a story_id,
+    # the id of the story's earliest article. Kept apart from articles so regrouping never
+    # touches the articles' full-text index.
+    "article_stories": Table(
+        columns={"article_id": str, "story_id": str},
+        pk="article_id",
+        foreign_keys=(("article_id", "articles", "id"),),
+        indexes=(("story_id",),),
+    ),
+    # Each claim's novelty within its story (analyze stories): first mention of the story for the
+    # claim's theme within the window, and how many such claims came in the previous 24 / 72 hours.
+    "claim_novelty": Table(
+        columns={"claim_id": str, "story_id": str, "first_mention": int, "prior_24h": int, "prior_72h": int},
+        pk="claim_id",
+        foreign_keys=(("claim_id", "claims", "id"),),
+        indexes=(("story_id",),),
     ),
     "prices": Table(
         columns={
@@ -255,6 +294,7 @@ TABLES: dict[str, Table] = {
             "session": str,
             "claim_count": int,
             "headline_count": int,  # distinct headlines: each counts once in the index
+            "story_count": int,  # first mentions of a story (claim_novelty); null before `analyze stories`
             "mean_stance": float,
             "mean_sentiment": float,
             "index_value": float,
@@ -263,6 +303,28 @@ TABLES: dict[str, Table] = {
         },
         pk=("theme", "session"),
         indexes=(("session",),),
+    ),
+    # Summary tables rebuilt by `align` for the browser: at a million claims the dashboard and canned
+    # queries read these few thousand rows instead of joining claims with articles.
+    # Claims per publication day (UTC), theme, source and stance.
+    "claim_daily_summary": Table(
+        columns={
+            "day": str,  # YYYY-MM-DD of articles.published_at (null: no publication time)
+            "theme": str,
+            "source": str,
+            "stance": int,
+            "claims": int,
+            "sentiment_sum": float,
+            "sentiment_n": int,  # claims with a sentiment
+        },
+        pk=("day", "theme", "source", "stance"),
+        # covers the per-source queries (sources_by_stance, the stance-by-source chart): no row reads
+        indexes=(("theme", "source", "stance", "claims", "sentiment_sum", "sentiment_n"),),
+    ),
+    # Forward returns per theme, target, event session and horizon (the same for every claim of a session).
+    "session_returns": Table(
+        columns={"theme": str, "target": str, "session": str, "horizon": int, "return": float},
+        pk=("theme", "session", "target", "horizon"),
     ),
     # Forward-looking directional claims scored against the target's later return (market stage).
     "claim_resolution": Table(
@@ -283,7 +345,11 @@ TABLES: dict[str, Table] = {
         },
         pk=("claim_id", "target", "horizon"),
         foreign_keys=(("claim_id", "claims", "id"),),
-        indexes=(("theme", "horizon"), ("speaker",), ("source",)),
+        indexes=(
+            ("theme", "horizon"),
+            ("speaker", "horizon", "resolved", "hit", "forward_return", "stance"),
+            ("source",),
+        ),
     ),
     # One row per test of a `compare` run (analyzer.study): the statistic with its unit, n, 95 %
     # interval, null band, empirical p and Benjamini-Hochberg q across the run.

@@ -1,6 +1,6 @@
 """`analyze demo`: build a browsable database offline from the bundled sample articles and prices.
 
-Runs the same library functions as the commands (import, prices, score, align, compare).
+Runs the same library functions as the commands (import, prices, score, stories, align, compare).
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def build_demo(
     run("import", import_samples)
     run("prices", lambda: analyzer.load_prices(db, source="bundled"))
     run("score", lambda: analyzer.score(db))
+    run("stories", lambda: analyzer.group_stories(db))
     run("align", lambda: analyzer.align(db))
 
     def compare_all() -> dict[str, CompareSummary]:

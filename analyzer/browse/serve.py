@@ -26,7 +26,13 @@ BROWSE_DIR = Path(__file__).resolve().parent
 PLACEHOLDER = "analyzer"
 DASHBOARD = "narratives"
 ASSETS_MOUNT = "analyzer-assets"
-SETTINGS = {"sql_time_limit_ms": "5000", "facet_time_limit_ms": "500", "default_page_size": "100"}
+SETTINGS = {
+    "sql_time_limit_ms": "5000",
+    "facet_time_limit_ms": "500",
+    "default_page_size": "100",
+    # Suggested facets try a query per column on every table page: seconds at a million claims.
+    "suggest_facets": "off",
+}
 
 
 def database_name(db_path: str | Path) -> str:

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "collect:fetch",
     "import": "collect:import_",
     "score": "claims:score",
+    "stories": "claims:stories",
     "prices": "market:prices",
     "align": "market:align",
     "compare": "market:compare",

@@ -1,4 +1,4 @@
-"""`analyze score` and `analyze extract`."""
+"""`analyze score`, `analyze stories` and `analyze extract`."""
 
 from __future__ import annotations
 
@@ -58,8 +58,31 @@ claim_model_option = click.option(
     help="Characters of one article scored; a longer one is scored in part (recorded in article_scores) "
     "and scored again when this is raised.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where extraction runs: this process, or Ray Data actors (pip install '.[scale]'); this process writes.",
+)
+@click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local Ray).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Ray actors (default: one per CPU).")
 @json_option
-def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_size, limit, max_chars, as_json):
+def score(
+    db_path,
+    model,
+    claim_model,
+    themes_path,
+    theme_names,
+    rescore,
+    batch_size,
+    limit,
+    max_chars,
+    engine,
+    address,
+    workers,
+    as_json,
+):
     """Extract claims from stored articles not yet scored with the current model and theme versions."""
     from analyzer import store
     from analyzer.nlp.scoring import score_articles
@@ -77,6 +100,9 @@ def score(db_path, model, claim_model, themes_path, theme_names, rescore, batch_
         limit=limit,
         max_chars=max_chars,
         log=lambda message: click.echo(message, err=True),
+        engine=engine,
+        address=address,
+        workers=workers,
     )
     emit_summary(summary, as_json)
 
@@ -145,3 +171,23 @@ def extract(src, jsonl, model, claim_model, themes_path, theme_names, batch_size
                 n_claims += 1
     if n_claims == 0:
         click.echo(f"{name}: no claims found", err=True)
+
+
+@click.command("stories")
+@db_option
+@click.option(
+    "--window-hours",
+    default=72.0,
+    show_default=True,
+    type=click.FloatRange(1, 24 * 30),
+    help="Copies of a story are looked for this many hours apart at most; also the novelty window.",
+)
+@click.option("--regroup", is_flag=True, help="Regroup every article (default: only from the first new one).")
+@json_option
+def stories(db_path, window_hours, regroup, as_json):
+    """Group copies of one story across outlets and feed updates; each claim's novelty."""
+    from analyzer import store
+    from analyzer.stories import group_stories
+
+    summary = group_stories(store.open_db(db_path, create=False), window_hours=window_hours, regroup=regroup)
+    emit_summary(summary, as_json)

@@ -87,16 +87,24 @@ def prices(symbols, start, end, source, db_path, as_json):
     type=click.IntRange(5, 2000),
     help="Sessions in the rolling window of the index z-score (past sessions only).",
 )
+@click.option(
+    "--count",
+    "count",
+    type=click.Choice(["claims", "stories"]),
+    default="claims",
+    show_default=True,
+    help="What the daily index counts: every claim, or each story once (first mentions; run `analyze stories` first).",
+)
 @db_option
 @json_option
-def align(theme_names, window, db_path, as_json):
+def align(theme_names, window, count, db_path, as_json):
     """Put claims on the exchange calendar: build claim_returns, daily_theme_index, claim_resolution."""
     from analyzer import store
     from analyzer.alignment import align as run_align
 
     check_themes(theme_names)
     db = store.open_db(db_path, create=False)
-    summary = run_align(db, themes=list(theme_names) or None, window=window)
+    summary = run_align(db, themes=list(theme_names) or None, window=window, count=count)
     emit_summary(summary, as_json)
 
 

@@ -8,12 +8,16 @@ A killed run loses at most the batch in flight; rerunning picks up the articles 
 `article_scores` row is missing or has other versions, so the claims table ends the same.
 An article updated after it was scored (full text fetched later: `articles.updated_at`) is
 scored again.
+
+Extraction runs in this process (engine "local") or on Ray Data actors (engine "ray", see
+analyzer.nlp.ray_engine); both score the same batches with `score_batch`, and only this process
+writes the database (`write_batch`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analyzer import store
@@ -21,6 +25,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.records import Claim, ScoreSummary
 
 MAX_CHARS = 100_000  # characters of one article scored: memory stays bounded (about 300 MB per MB of text)
+ENGINES = ("local", "ray")
 
 
 def cap_text(text: str, max_chars: int = MAX_CHARS) -> str:
@@ -56,12 +61,17 @@ def score_articles(
     extractor=None,
     max_chars: int = MAX_CHARS,
     log: Callable[[str], Any] | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
 ) -> ScoreSummary:
     """Score articles not yet scored with the current model + theme versions (all with rescore).
 
     Only the first `max_chars` characters of an article are scored (`article_scores` records
     `text_chars` and `scored_chars`); an article cut short is scored again when `max_chars` is
-    raised. `log(message)` hears what takes time (loading the model). The run is recorded in `runs`."""
+    raised. `log(message)` hears what takes time (loading the model). engine="ray" extracts on
+    Ray Data (a local Ray, or the cluster at `address`, with `workers` actors); the claims table
+    comes out the same and only this process writes the database. The run is recorded in `runs`."""
     from analyzer.nlp.extract import ClaimExtractor
 
     if batch_size < 1:
@@ -70,10 +80,28 @@ def score_articles(
         raise AnalyzerError(f"limit must be at least 1 (got {limit})")
     if max_chars < 1:
         raise AnalyzerError(f"max_chars must be at least 1 (got {max_chars})")
+    if engine not in ENGINES:
+        raise AnalyzerError(f"--engine {engine}: expected one of {', '.join(ENGINES)}")
     if not db.execute("select exists (select 1 from articles)").fetchone()[0]:
         path = db.execute("pragma database_list").fetchone()[2]
         raise AnalyzerError(f"{path}: no articles to score; import or fetch first (analyze import, analyze fetch)")
     ex = extractor or ClaimExtractor(model, claim_model=claim_model, themes_path=themes_path, theme_names=theme_names)
+    if log and extractor is None and ex.uses_model:
+        log(f"score: loading the models ({model if isinstance(model, str) else 'default'}); this takes a few seconds")
+    runner = None
+    if engine == "ray":
+        from analyzer.nlp.ray_engine import RayEngine
+
+        runner = RayEngine(
+            ex,
+            model=model,
+            claim_model=claim_model,
+            themes_path=themes_path,
+            theme_names=theme_names,
+            address=address,
+            workers=workers,
+            max_chars=max_chars,
+        )
     args = {
         "model": model if isinstance(model, str) or model is None else getattr(model, "name", repr(model)),
         "claim_model": claim_model if isinstance(claim_model, str) or claim_model is None else str(claim_model.path),
@@ -82,12 +110,20 @@ def score_articles(
         "rescore": rescore,
         "limit": limit,
         "max_chars": max_chars,
+        "batch_size": batch_size,
+        **(runner.describe() if runner else {"engine": "local"}),
     }
-    if log and extractor is None and ex.uses_model:
-        log(f"score: loading the model ({model if isinstance(model, str) else 'default'}); this takes a few seconds")
-    with store.record_run(db, "score", args, libraries=("spacy", "torch", "transformers")) as run:
+    libraries = ("spacy", "torch", "transformers") + (("ray",) if runner else ())
+    with store.record_run(db, "score", args, libraries=libraries) as run:
         summary = _score(
-            db, ex, rescore=rescore, batch_size=batch_size, progress=progress, limit=limit, max_chars=max_chars
+            db,
+            ex,
+            rescore=rescore,
+            batch_size=batch_size,
+            progress=progress,
+            limit=limit,
+            max_chars=max_chars,
+            engine=runner,
         )
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int)}
         run.versions.update({"model": summary["model_version"], "themes": summary["theme_version"]})
@@ -95,9 +131,9 @@ def score_articles(
     return result
 
 
-def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int | None, max_chars: int) -> dict:
-    model_version, theme_version = ex.model_version, ex.theme_version
-    total = db.execute("select count(*) from articles").fetchone()[0]
+def _pending_ids(db, model_version: str, theme_version: str, rescore: bool, limit: int | None, max_chars: int):
+    """Ids to score, in id order: all with rescore, else those not scored with these versions (or
+    cut shorter than `max_chars` now allows)."""
     if rescore:
         sql = "select id from articles order by id"
         params: list = []
@@ -110,82 +146,25 @@ def _score(db, ex, *, rescore: bool, batch_size: int, progress: bool, limit: int
         )
         params = [model_version, theme_version, max_chars]
     ids = [r[0] for r in db.execute(sql, params).fetchall()]
-    if limit is not None:
-        ids = ids[:limit]
-    summary = {
-        "articles": 0,
-        "skipped": total - len(ids),
-        "sentences": 0,
-        "repeats": 0,
-        "candidates": 0,
-        "claims": 0,
-        "chunks": 0,
-        "truncated": 0,
-        "claims_missing": 0 if rescore else _claims_missing(db, ids, model_version, theme_version),
-        "model_version": model_version,
-        "theme_version": theme_version,
-    }
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    return ids if limit is None else ids[:limit]
 
-        bar = tqdm(total=len(ids), unit="article", desc="score")
-    cols = "id, title, summary, content"
+
+def article_batches(db, ids: list[str], batch_size: int) -> Iterator[list[dict]]:
+    """The articles of `ids` in batches of `batch_size`, each sorted by id (every engine cuts the same batches)."""
+    cols = ("id", "title", "summary", "content")
     for s in range(0, len(ids), batch_size):
         batch = ids[s : s + batch_size]
         marks = ",".join("?" * len(batch))
         rows = [
-            dict(zip(("id", "title", "summary", "content"), r))
-            for r in db.execute(f"select {cols} from articles where id in ({marks})", batch).fetchall()
+            dict(zip(cols, r))
+            for r in db.execute(f"select {', '.join(cols)} from articles where id in ({marks})", batch).fetchall()
         ]
         rows.sort(key=lambda r: r["id"])
-        texts = [article_text(r) for r in rows]
-        capped = [cap_text(t, max_chars) for t in texts]
-        claims, stats = ex.extract(capped)
-        now = store.utcnow()
-        claim_rows, score_rows = [], []
-        for row, cl, st, text, scored in zip(rows, claims, stats, texts, capped):
-            for c in cl:
-                claim_rows.append(claim_row(row["id"], c, now))
-            sents = [c.sentiment for c in cl if c.sentiment is not None]
-            score_rows.append(
-                {
-                    "article_id": row["id"],
-                    "model_version": model_version,
-                    "theme_version": theme_version,
-                    "scored_at": now,
-                    "sentences": st["sentences"],
-                    "repeats": st["repeats"],
-                    "candidates": st["candidates"],
-                    "claims": len(cl),
-                    "chunks": st["chunks"],
-                    "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
-                    "text_chars": len(text),
-                    "scored_chars": len(scored),
-                    "max_chars": max_chars,
-                }
-            )
-            summary["truncated"] += len(scored) < len(text)
-            summary["sentences"] += st["sentences"]
-            summary["repeats"] += st["repeats"]
-            summary["candidates"] += st["candidates"]
-            summary["chunks"] += st["chunks"]
-            summary["claims"] += len(cl)
-        with store.transaction(db):
-            _delete_claims(db, [r["id"] for r in rows])
-            if claim_rows:
-                db["claims"].insert_all(claim_rows, pk="id", replace=True)
-            db["article_scores"].upsert_all(score_rows, pk="article_id")
-        summary["articles"] += len(rows)
-        if bar is not None:
-            bar.update(len(rows))
-    if bar is not None:
-        bar.close()
-    return summary
+        yield rows
 
 
-def claim_row(article_id: str, c: Claim, now: str) -> dict:
-    """The claims table's row for one claim of an article."""
+def claim_row(article_id: str, c: Claim) -> dict:
+    """The claims table's row for one claim of an article (without created_at: the writer stamps it)."""
     probs = c.probs or {}
     return {
         "id": f"{article_id}:{c.sentence_index}:{c.theme}",
@@ -210,8 +189,102 @@ def claim_row(article_id: str, c: Claim, now: str) -> dict:
         "entities": json.dumps([e.as_dict() for e in c.entities], ensure_ascii=False),
         "model_version": c.model_version,
         "theme_version": c.theme_version,
-        "created_at": now,
     }
+
+
+def score_batch(ex, rows: list[dict], max_chars: int = MAX_CHARS) -> list[dict]:
+    """Extract one batch of articles: per article its id, claim rows and stats (what engines return)."""
+    texts = [article_text(r) for r in rows]
+    capped = [cap_text(t, max_chars) for t in texts]
+    claims, stats = ex.extract(capped)
+    out = []
+    for row, cl, st, text, scored in zip(rows, claims, stats, texts, capped):
+        sents = [c.sentiment for c in cl if c.sentiment is not None]
+        out.append(
+            {
+                "article_id": row["id"],
+                "claims": [claim_row(row["id"], c) for c in cl],
+                "sentences": st["sentences"],
+                "repeats": st["repeats"],
+                "candidates": st["candidates"],
+                "chunks": st["chunks"],
+                "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
+                "text_chars": len(text),
+                "scored_chars": len(scored),
+            }
+        )
+    return out
+
+
+def write_batch(db, results: list[dict], model_version: str, theme_version: str, max_chars: int) -> None:
+    """One transaction: the articles' old claims out, the new ones in, their article_scores rows."""
+    now = store.utcnow()
+    claim_rows = [{**c, "created_at": now} for r in results for c in r["claims"]]
+    score_rows = [
+        {
+            "article_id": r["article_id"],
+            "model_version": model_version,
+            "theme_version": theme_version,
+            "scored_at": now,
+            "sentences": r["sentences"],
+            "repeats": r["repeats"],
+            "candidates": r["candidates"],
+            "claims": len(r["claims"]),
+            "chunks": r["chunks"],
+            "mean_sentiment": r["mean_sentiment"],
+            "text_chars": r["text_chars"],
+            "scored_chars": r["scored_chars"],
+            "max_chars": max_chars,
+        }
+        for r in results
+    ]
+    with store.transaction(db):
+        _delete_claims(db, [r["article_id"] for r in results])
+        if claim_rows:
+            db["claims"].insert_all(claim_rows, pk="id", replace=True)
+        db["article_scores"].upsert_all(score_rows, pk="article_id")
+
+
+def _score(db, ex, *, rescore, batch_size, progress, limit, max_chars, engine=None) -> dict:
+    model_version, theme_version = ex.model_version, ex.theme_version
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    ids = _pending_ids(db, model_version, theme_version, rescore, limit, max_chars)
+    summary = {
+        "articles": 0,
+        "skipped": total - len(ids),
+        "sentences": 0,
+        "repeats": 0,
+        "candidates": 0,
+        "claims": 0,
+        "chunks": 0,
+        "truncated": 0,
+        "claims_missing": 0 if rescore else _claims_missing(db, ids, model_version, theme_version),
+        "model_version": model_version,
+        "theme_version": theme_version,
+    }
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(ids), unit="article", desc="score")
+    batches = article_batches(db, ids, batch_size)
+    if engine is None:
+        scored: Iterable[list[dict]] = (score_batch(ex, rows, max_chars) for rows in batches)
+    else:
+        scored = engine.score(batches)
+    for results in scored:
+        write_batch(db, results, model_version, theme_version, max_chars)
+        for r in results:
+            for key in ("sentences", "repeats", "candidates", "chunks"):
+                summary[key] += r[key]
+            summary["claims"] += len(r["claims"])
+            summary["truncated"] += r["scored_chars"] < r["text_chars"]
+        summary["articles"] += len(results)
+        if bar is not None:
+            bar.update(len(results))
+    if bar is not None:
+        bar.close()
+    return summary
 
 
 def _claims_missing(db, to_score: list[str], model_version: str, theme_version: str) -> int:

@@ -66,6 +66,7 @@ def compare(
         "min_events": events.MIN_EVENTS,
         "null": "block permutation of the index among its sessions (returns fixed)",
         "multiple_testing": "Benjamini-Hochberg across all tests of the run",
+        "index_counts": _index_counts(db),  # claims, or stories (first mentions): as the last align built it
     }
     with store.record_run(
         db,
@@ -90,6 +91,16 @@ def compare(
             run_id=run.id,
         )
     return result
+
+
+def _index_counts(db) -> str:
+    """What the daily index counts (`align --count`), from the last successful align run."""
+    import json
+
+    row = db.execute(
+        "select arguments from runs where command = 'align' and status = 'ok' order by id desc limit 1"
+    ).fetchone()
+    return json.loads(row[0]).get("count", "claims") if row else "claims"
 
 
 def _index_frame(db, theme: str, signal: str):

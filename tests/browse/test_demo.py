@@ -77,7 +77,7 @@ def test_related_articles_lists_yield_no_claims(demo):
 
 
 def test_demo_reports_stages_and_ends_with_the_browse_command(demo):
-    assert set(demo["stages"]) == {"import", "prices", "score", "align", "compare"}
+    assert set(demo["stages"]) == {"import", "prices", "score", "stories", "align", "compare"}
     assert demo["lines"][-2].startswith("Browse it")
     assert demo["lines"][-1].strip().endswith(f"serve --db {demo['path']}")
 

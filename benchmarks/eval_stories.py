@@ -1,0 +1,132 @@
+"""Story grouping judged on labelled article pairs of the 2023 archive.
+
+models/stories/labelled_pairs.jsonl names each pair by the two items' URLs (the text stays in
+../shared/data/news/rss_2023_news_feeds.jsonl.gz and is read at run time) with a same-story
+label given by reading both (models/stories/README.md says how pairs were drawn and labelled).
+
+Prints precision and recall of "same story" at the shipped threshold:
+  - 5-fold cross-validated (the model refitted on 4/5 of the pairs, judged on the rest): the
+    honest figure;
+  - the shipped weights on all pairs (in-sample, for reference);
+  - the candidate filter alone (cosine >= MIN_COSINE within the window): the recall ceiling.
+
+    .venv/bin/python benchmarks/eval_stories.py            # report
+    .venv/bin/python benchmarks/eval_stories.py --write    # refit on all pairs, write pair_model.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from analyzer import stories  # noqa: E402
+
+ARCHIVE = REPO.parent / "shared" / "data" / "news" / "rss_2023_news_feeds.jsonl.gz"
+PAIRS = REPO / "models" / "stories" / "labelled_pairs.jsonl"
+
+
+def load_items() -> list[dict]:
+    if not ARCHIVE.is_file():
+        sys.exit(f"{ARCHIVE}: the 2023 archive is not there")
+    with gzip.open(ARCHIVE, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    repeats = Counter(stories.norm_title(r.get("title")) for r in records)
+    return [
+        {
+            "url": r["url"],
+            "title": r.get("title"),
+            "source": r.get("outlet"),
+            "t": datetime.fromisoformat(r["published"].replace("Z", "+00:00")).timestamp(),
+            "text": stories.story_text({"title": r.get("title"), "summary": r.get("description")}, repeats),
+        }
+        for r in records
+    ]
+
+
+def features(items: list[dict], pairs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Pair features exactly as `analyze stories` computes them (TF-IDF fitted on the whole archive)."""
+    index = {it["url"]: k for k, it in enumerate(items)}
+    matrix = stories.tfidf([it["text"] for it in items])
+    repeats = Counter(stories.norm_title(it["title"]) for it in items)
+    X, cos = [], []
+    for p in pairs:
+        a, b = index[p["a"]], index[p["b"]]
+        c = float(matrix[a].multiply(matrix[b]).sum())
+        cos.append(c)
+        X.append(stories.pair_features(items[a], items[b], c, repeats))
+    return np.array(X), np.array(cos)
+
+
+def pr(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    tp = int((pred & (y == 1)).sum())
+    return tp / max(1, int(pred.sum())), tp / max(1, int(y.sum()))
+
+
+def fit(X: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=3.0, max_iter=2000).fit(X, y)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--write", action="store_true", help="refit on all pairs and write models/stories/pair_model.json")
+    args = ap.parse_args()
+    pairs = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+    items = load_items()
+    X, cos = features(items, pairs)
+    y = np.array([p["same_story"] for p in pairs])
+    gap_ok = np.exp(X[:, 1]) - 1 <= stories.WINDOW_HOURS
+    model = stories.load_pair_model()
+    threshold = float(model["threshold"])
+    candidate = (cos >= stories.MIN_COSINE) & gap_ok
+
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    probs_cv = cross_val_predict(fit(X, y), X, y, cv=folds, method="predict_proba")[:, 1]
+    print(f"{len(pairs)} labelled pairs, {int(y.sum())} same story; threshold {threshold}")
+    print(f"{'':44s} {'precision':>9s} {'recall':>7s}")
+    rows = [
+        ("5-fold cross-validated (honest)", (probs_cv >= threshold) & candidate),
+        ("shipped weights, all pairs (in-sample)", (stories.same_story_prob(X, model) >= threshold) & candidate),
+        ("candidate filter alone (recall ceiling)", candidate),
+    ]
+    for name, pred in rows:
+        p, r = pr(y, pred)
+        print(f"{name:44s} {p:9.3f} {r:7.3f}")
+    print("cross-validated precision / recall by threshold:")
+    for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        p, r = pr(y, (probs_cv >= th) & candidate)
+        print(f"  {th:.1f}: {p:.3f} / {r:.3f}")
+    p, r = pr(y, (probs_cv >= threshold) & candidate)
+    print(
+        f"target precision >= 0.95 at recall >= 0.90 -> {'met' if p >= 0.95 and r >= 0.90 else 'NOT met'} "
+        f"({p:.3f} / {r:.3f})"
+    )
+    if args.write:
+        m = fit(X, y)
+        out = {
+            "version": f"pairs-{len(pairs)}-lr1",
+            "features": list(stories.FEATURES),
+            "weights": [round(float(w), 6) for w in m.coef_[0]],
+            "intercept": round(float(m.intercept_[0]), 6),
+            "threshold": threshold,
+            "fitted_on": "models/stories/labelled_pairs.jsonl (benchmarks/eval_stories.py --write)",
+        }
+        stories.model_path().write_text(json.dumps(out, indent=2) + "\n")
+        print(f"wrote {stories.model_path()}")
+
+
+if __name__ == "__main__":
+    main()
