@@ -82,7 +82,7 @@ def options(cmd):
 
 def test_commands_are_listed_in_workflow_order():
     names = [n for n, _ in commands()]
-    assert names[:7] == ["fetch", "import", "score", "prices", "align", "compare", "serve"]
+    assert names[:8] == ["fetch", "import", "score", "stories", "prices", "align", "compare", "serve"]
 
 
 def test_each_option_name_has_one_meaning_everywhere():

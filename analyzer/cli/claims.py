@@ -17,7 +17,7 @@ from analyzer.cli.common import (
     themes_option,
 )
 from analyzer.errors import AnalyzerError
-from analyzer.nlp.scoring import MAX_CHARS
+from analyzer.nlp.batch import MAX_CHARS
 
 model_option = click.option(
     "--model",
@@ -65,8 +65,8 @@ claim_model_option = click.option(
     show_default=True,
     help="Where extraction runs: this process, or Ray Data actors (pip install '.[scale]'); this process writes.",
 )
-@click.option("--address", default=None, help="Ray cluster address (--engine ray; default: start a local Ray).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Ray actors (default: one per CPU).")
+@click.option("--address", default=None, show_default="a local Ray", help="Ray cluster address (with --engine ray).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, show_default="one per CPU", help="Ray actors.")
 @json_option
 def score(
     db_path,
@@ -182,7 +182,7 @@ def extract(src, jsonl, model, claim_model, themes_path, theme_names, batch_size
     type=click.FloatRange(1, 24 * 30),
     help="Copies of a story are looked for this many hours apart at most; also the novelty window.",
 )
-@click.option("--regroup", is_flag=True, help="Regroup every article (default: only from the first new one).")
+@click.option("--regroup", is_flag=True, help="Regroup every article, not only from the first new one.")
 @json_option
 def stories(db_path, window_hours, regroup, as_json):
     """Group copies of one story across outlets and feed updates; each claim's novelty."""

@@ -133,8 +133,8 @@ def _horizons(ctx: click.Context, param: click.Parameter, value: str) -> tuple[i
     default=None,
     show_default=REPORTS_DEFAULT,
     type=click.Path(file_okay=False),
-    help="Folder for the reports: the theme's PNG figures and HTML report go in a folder named for it "
-    "(`analyze serve` finds the default one).",
+    help="Folder for the reports: the theme's PNG figures and HTML report go in a folder named for it, "
+    "where `analyze serve` finds them.",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the null draws.")
 @click.option(

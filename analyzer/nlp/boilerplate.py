@@ -8,7 +8,7 @@ _PATTERNS = [
     # disclaimers
     r"\bnot (?:intended as |to be construed as |)(?:investment|financial|tax|legal) advice\b",
     r"\bfor (?:informational|information|educational) purposes only\b",
-    r"\bpast performance (?:is|does) not\b",
+    r"\bpast performance (?:is|does) (?:not|no)\b|\bno guarantee of future results\b",
     r"\bdisclosure\s*:",
     r"\bdisclaimer\b",
     r"\ball rights reserved\b",

@@ -4,7 +4,7 @@ The driver reads the articles to score from SQLite in the same batches as the lo
 (`scoring.article_batches`: `batch_size` articles sorted by id) and hands them to Ray Data in
 windows of `window` articles. Each window is one dataset whose `map_batches` runs an actor pool
 of `workers` actors; an actor builds its `ClaimExtractor` (spaCy, themes, the model) once and
-scores one whole batch per call with `scoring.score_batch`, the function the local engine calls,
+scores one whole batch per call with `batch.score_batch`, the function the local engine calls,
 so every batch sees the same texts in the same order and the claims table comes out the same.
 Results stream back to the driver, which writes each batch in one transaction (delete the
 articles' old claims, insert the new ones, record article_scores): resumability and idempotence
@@ -47,7 +47,7 @@ class _Scorer:
             )
 
     def __call__(self, batch: dict) -> dict:
-        from analyzer.nlp.scoring import score_batch
+        from analyzer.nlp.batch import score_batch
 
         out = []
         for payload in batch["payload"]:

@@ -10,41 +10,22 @@ An article updated after it was scored (full text fetched later: `articles.updat
 scored again.
 
 Extraction runs in this process (engine "local") or on Ray Data actors (engine "ray", see
-analyzer.nlp.ray_engine); both score the same batches with `score_batch`, and only this process
-writes the database (`write_batch`).
+analyzer.nlp.ray_engine); both score the same batches with `batch.score_batch`, and only this
+process writes the database (`write_batch`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analyzer import store
 from analyzer.errors import AnalyzerError
-from analyzer.records import Claim, ScoreSummary
+from analyzer.nlp.batch import MAX_CHARS, article_text, cap_text, claim_row, score_batch
+from analyzer.records import ScoreSummary
 
-MAX_CHARS = 100_000  # characters of one article scored: memory stays bounded (about 300 MB per MB of text)
 ENGINES = ("local", "ray")
-
-
-def cap_text(text: str, max_chars: int = MAX_CHARS) -> str:
-    """`text`, or its first `max_chars` characters cut at a line break or space near the end."""
-    if len(text) <= max_chars:
-        return text
-    floor = int(max_chars * 0.8)
-    cut = text.rfind("\n", floor, max_chars)
-    if cut < 0:
-        cut = text.rfind(" ", floor, max_chars)
-    return text[: cut if cut > 0 else max_chars]
-
-
-def article_text(row: dict) -> str:
-    title = (row.get("title") or "").strip()
-    body = (row.get("content") or "").strip() or (row.get("summary") or "").strip()
-    if title and body:
-        return f"{title}\n\n{body}"
-    return title or body
+__all__ = ["MAX_CHARS", "article_text", "cap_text", "claim_row", "score_articles", "score_batch", "write_batch"]
 
 
 def score_articles(
@@ -87,7 +68,7 @@ def score_articles(
         raise AnalyzerError(f"{path}: no articles to score; import or fetch first (analyze import, analyze fetch)")
     ex = extractor or ClaimExtractor(model, claim_model=claim_model, themes_path=themes_path, theme_names=theme_names)
     if log and extractor is None and ex.uses_model:
-        log(f"score: loading the models ({model if isinstance(model, str) else 'default'}); this takes a few seconds")
+        log(f"score: loading the model ({model if isinstance(model, str) else 'default'}); this takes a few seconds")
     runner = None
     if engine == "ray":
         from analyzer.nlp.ray_engine import RayEngine
@@ -161,59 +142,6 @@ def article_batches(db, ids: list[str], batch_size: int) -> Iterator[list[dict]]
         ]
         rows.sort(key=lambda r: r["id"])
         yield rows
-
-
-def claim_row(article_id: str, c: Claim) -> dict:
-    """The claims table's row for one claim of an article (without created_at: the writer stamps it)."""
-    probs = c.probs or {}
-    return {
-        "id": f"{article_id}:{c.sentence_index}:{c.theme}",
-        "article_id": article_id,
-        "sentence_index": c.sentence_index,
-        "start": c.start,
-        "end": c.end,
-        "sentence": c.sentence,
-        "theme": c.theme,
-        "stance": c.stance,
-        "stance_prob": c.stance_prob,
-        "theme_prob": c.theme_prob,
-        "sentiment": c.sentiment,
-        "label": c.label,
-        "prob_positive": probs.get("positive"),
-        "prob_negative": probs.get("negative"),
-        "prob_neutral": probs.get("neutral"),
-        "certainty": c.certainty,
-        "orientation": c.orientation,
-        "speaker": c.speaker,
-        "organisation": c.organisation,
-        "entities": json.dumps([e.as_dict() for e in c.entities], ensure_ascii=False),
-        "model_version": c.model_version,
-        "theme_version": c.theme_version,
-    }
-
-
-def score_batch(ex, rows: list[dict], max_chars: int = MAX_CHARS) -> list[dict]:
-    """Extract one batch of articles: per article its id, claim rows and stats (what engines return)."""
-    texts = [article_text(r) for r in rows]
-    capped = [cap_text(t, max_chars) for t in texts]
-    claims, stats = ex.extract(capped)
-    out = []
-    for row, cl, st, text, scored in zip(rows, claims, stats, texts, capped):
-        sents = [c.sentiment for c in cl if c.sentiment is not None]
-        out.append(
-            {
-                "article_id": row["id"],
-                "claims": [claim_row(row["id"], c) for c in cl],
-                "sentences": st["sentences"],
-                "repeats": st["repeats"],
-                "candidates": st["candidates"],
-                "chunks": st["chunks"],
-                "mean_sentiment": (sum(sents) / len(sents)) if sents else None,
-                "text_chars": len(text),
-                "scored_chars": len(scored),
-            }
-        )
-    return out
 
 
 def write_batch(db, results: list[dict], model_version: str, theme_version: str, max_chars: int) -> None:

@@ -36,9 +36,10 @@ def test_compare_on_my_database_writes_where_serve_finds_it(demo, tmp_path):
     )
     assert res.exit_code == 0, res.output
     (found,) = reports.reports(mine)
-    assert found.folder == elsewhere
+    assert found.folder == elsewhere / "rate_cuts"  # --out holds a folder per theme, as the demo's
     assert (
-        reports.resolve(mine, "rate_cuts", "rate_cuts_report.html") == (elsewhere / "rate_cuts_report.html").resolve()
+        reports.resolve(mine, "rate_cuts", "rate_cuts_report.html")
+        == (elsewhere / "rate_cuts" / "rate_cuts_report.html").resolve()
     )
     assert reports.resolve(mine, "rate_cuts", "../my.db") is None
 

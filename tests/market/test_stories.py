@@ -144,7 +144,8 @@ def test_align_counts_stories_once(priced_db):
     row = db.execute(
         "select claim_count, story_count, index_value from daily_theme_index where session = '2024-07-11'"
     ).fetchone()
-    assert row == (3, 1, 1 / 3) and claims.count == "claims"
+    # the wire story (+1) and its update (-1) share a headline: averaged first, then with the copy (+1)
+    assert row == (3, 1, 0.5) and claims.count == "claims"
     # the browser's summary tables, rebuilt by align: one row per day x theme x source x stance
     summary = db.execute(
         "select day, source, stance, claims from claim_daily_summary order by source, stance"
