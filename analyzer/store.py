@@ -535,7 +535,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def _ensure_table(db: sqlite_utils.Database, name: str, spec: Table) -> None:
-    table = db[name]
+    table = db.table(name)
     if spec.derived and table.exists() and set(table.columns_dict) - set(spec.columns):
         table.drop()  # an older layout of a table its stage rebuilds
     if not table.exists():
@@ -568,14 +568,14 @@ def _ensure_fts(db: sqlite_utils.Database, name: str, columns: tuple[str, ...]) 
     to fail every later write."""
     fts = db[f"{name}_fts"]
     triggers = {f"{name}_{suffix}" for suffix in ("ai", "ad", "au")}
-    have = {t.name for t in db[name].triggers} & triggers
+    have = {t.name for t in db.table(name).triggers} & triggers
     if fts.exists() and have == triggers:
         return
     for trigger in have:
         db.execute(f"drop trigger [{trigger}]")
     if fts.exists():
         fts.drop()
-    db[name].enable_fts(list(columns), create_triggers=True, tokenize="porter")
+    db.table(name).enable_fts(list(columns), create_triggers=True, tokenize="porter")
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -612,7 +612,7 @@ def _mark_killed_runs(db: sqlite_utils.Database) -> None:
     ).fetchall():
         if row[1] is None or _pid_alive(row[1]):
             continue
-        db["runs"].update(row[0], {"status": "killed", "error": "process ended without finishing the run"})
+        db.table("runs").update(row[0], {"status": "killed", "error": "process ended without finishing the run"})
 
 
 def _pid_alive(pid: int) -> bool:
@@ -633,8 +633,8 @@ def record_run(
     versions = library_versions(*libraries)
     with db.conn:
         _mark_killed_runs(db)
-        run_id = (
-            db["runs"]
+        last_pk = (
+            db.table("runs")
             .insert(
                 {
                     "command": command,
@@ -649,6 +649,7 @@ def record_run(
             )
             .last_pk
         )
+    run_id = int(last_pk)  # type: ignore[arg-type]  # an integer primary key; sqlite-utils types it loosely
     run = Run(id=run_id, versions=versions)
     status, error = "ok", None
     try:
@@ -664,7 +665,7 @@ def record_run(
     finally:
         try:
             with db.conn:
-                db["runs"].update(
+                db.table("runs").update(
                     run_id,
                     {
                         "ended_at": utcnow(),
@@ -688,7 +689,7 @@ def record_rejected(db: sqlite_utils.Database, run_id: int | None, rejected: Ite
         for r in rejected
     ]
     if rows:
-        db["rejected_items"].insert_all(rows)
+        db.table("rejected_items").insert_all(rows)
 
 
 def copy_article_fields(db: sqlite_utils.Database) -> int:

@@ -82,7 +82,7 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
                 "select id, etag, last_modified, name, tags, body_sha256 from feeds where url = ?", [s.url]
             ).fetchone()
             if row is None:
-                fid = db["feeds"].insert({"url": s.url, "name": s.name, "tags": json.dumps(list(s.tags))}).last_pk
+                fid = db.table("feeds").insert({"url": s.url, "name": s.name, "tags": json.dumps(list(s.tags))}).last_pk
                 out.append({"id": fid, "url": s.url, "name": s.name, "etag": None, "last_modified": None})
             else:
                 fid, etag, lm, name, tags, sha = row
@@ -92,7 +92,7 @@ def register_feeds(db: sqlite_utils.Database, specs: list[FeedSpec]) -> list[dic
                 if s.tags and json.dumps(list(s.tags)) != tags:
                     upd["tags"] = json.dumps(list(s.tags))
                 if upd:
-                    db["feeds"].update(fid, upd)
+                    db.table("feeds").update(fid, upd)
                 out.append(
                     {
                         "id": fid,
@@ -198,7 +198,7 @@ def write_feed_result(
     summary.add(counts)
     if failed:
         summary.feeds_failed += 1
-        summary.failed.append(FeedFailure(feed["url"], feed_upd["last_error"]))
+        summary.failed.append(FeedFailure(feed["url"], str(feed_upd["last_error"])))
     elif resp.not_modified or resp.unchanged:
         summary.feeds_not_modified += 1
     else:

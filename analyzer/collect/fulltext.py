@@ -72,10 +72,11 @@ def extract_page(body: bytes, url: str, *, status: int | None = None, summary: s
     raw, lang = _meta(body)
     lang = (getattr(doc, "language", None) if doc is not None else None) or lang
     published_at = parse_timestamp(raw) if raw else None
-    if not raw and doc is not None and getattr(doc, "date", None):
+    day = getattr(doc, "date", None) if doc is not None else None
+    if not raw and isinstance(day, str) and day:
         # trafilatura gives a day only; the end of that day never puts a claim before its time.
-        raw = doc.date
-        published_at = f"{doc.date}T23:59:59Z" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.date) else parse_timestamp(raw)
+        raw = day
+        published_at = f"{day}T23:59:59Z" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else parse_timestamp(raw)
     result = PageText("ok", text=text, published_raw=raw, published_at=published_at, language=lang)
     snippet = body[:200_000].decode("utf-8", "replace")
     if not text or len(text) < MIN_TEXT:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -67,7 +68,7 @@ class HttpConfig:
     def from_env(cls, **overrides) -> HttpConfig:
         """Defaults, then ANALYZE_HTTP_* environment variables, then explicit overrides."""
         base = cls()
-        env = {
+        env: dict[str, Any] = {
             "connect_timeout": _env_float("ANALYZE_HTTP_CONNECT_TIMEOUT", base.connect_timeout),
             "read_timeout": _env_float("ANALYZE_HTTP_TIMEOUT", base.read_timeout),
             "total_timeout": _env_float("ANALYZE_HTTP_TOTAL_TIMEOUT", base.total_timeout),
