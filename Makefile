@@ -30,8 +30,8 @@ browser:
 
 # The lint gate: ruff (lint and format) and mypy on the package; `make test` runs it first.
 lint: $(STAMP)
-	$(BIN)/ruff check analyzer tests benchmarks setup.py
-	$(BIN)/ruff format --check analyzer tests benchmarks setup.py
+	$(BIN)/ruff check analyzer tests benchmarks scripts setup.py
+	$(BIN)/ruff format --check analyzer tests benchmarks scripts setup.py
 	$(BIN)/mypy
 
 test: $(STAMP) browser lint
