@@ -257,3 +257,17 @@ def _introduction(surname: str, text: str) -> tuple[str | None, str | None]:
     end = _SENTENCE_END.search(text, m.end())  # the introduction's own sentence
     appositive = _INTRO_ORG.match(text, m.end(), end.start() if end else len(text))  # "X, strategist at Y"
     return m.group(0), _clean(appositive.group("org")) if appositive else None
+
+
+_QUOTE_THEN_SPEAKER = re.compile(
+    rf"^\s*[\"“‘']\s*(?P<said>.{{20,}}?)[,.!?]?\s*[\"”’']\s*,?\s*(?:[A-Z][\w.'’-]*\s+){{0,4}}?{_SAY}\b[^\"“”]*$"
+)
+_ACCORDING_TO = re.compile(r"^(?P<said>.{20,}?),?\s+according to\b[^\"“”]*$")
+
+
+def what_is_said(sentence: str) -> str:
+    """The claim a sentence makes without its speech frame: the quoted words of '"...," said X, a
+    strategist at Y' and the clause before ', according to Y'; else the sentence itself. Who said
+    it is `attribute`'s business; what the claim is about is read from this."""
+    m = _QUOTE_THEN_SPEAKER.match(sentence) or _ACCORDING_TO.match(sentence)
+    return m.group("said").strip() if m else sentence

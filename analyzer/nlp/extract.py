@@ -273,7 +273,10 @@ class ClaimExtractor:
         model = self.claim_model if self.uses_claim_model else None
         judged = set(model.themes) if model is not None else set()
         if model is not None and cands:
-            j = model.judge([ClaimInput(s.text, s.headline, s.prev) for s in cands], batch_size=self.batch_size)
+            from analyzer.nlp.attribution import what_is_said
+
+            inputs = [ClaimInput(what_is_said(s.text), s.headline, s.prev) for s in cands]
+            j = model.judge(inputs, batch_size=self.batch_size)
             for k, s in enumerate(cands):
                 for theme in s.candidates & judged:
                     p = j.themes[theme][k]

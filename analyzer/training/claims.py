@@ -34,7 +34,7 @@ STANCES = (-1, 0, 1)
 @dataclass
 class TrainConfig:
     seed: int = 13
-    epochs: float = 8.0
+    epochs: float = 6.0
     batch_size: int = 32
     lr: float = 1e-3
     head_lr: float = 3e-3
@@ -44,6 +44,7 @@ class TrainConfig:
     warmup: float = 0.06
     aux_weight: float = 0.5  # orientation and certainty losses, relative to the theme heads
     stance_weight: float = 1.5  # the loss of a stance class relative to "none" in the theme heads
+    label_smoothing: float = 0.0
     base: str | None = "sentiment"  # start from the shipped sentiment model's adapters (copied in), or None
     threads: int = 1  # on a busy shared CPU one thread trains faster than two
     include_dev: bool = False  # also train on the dev split (thresholds then stay at 0.5)
@@ -130,7 +131,9 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
             pooled = sentence_pool(hidden.float(), smask)
             loss = torch.stack(
                 [
-                    nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), y[t][idx], weight=class_weight)
+                    nn.functional.cross_entropy(
+                        heads[f"theme_{t}"](pooled), y[t][idx], weight=class_weight, label_smoothing=cfg.label_smoothing
+                    )
                     for t in themes
                 ]
             ).sum()
@@ -363,7 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.training.claims", description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", action="store_true", help="only evaluate a trained model")
     ap.add_argument("--model", default=None, help="claims artifact folder (default: the shipped one), or 'rules'")
-    ap.add_argument("--split", action="append", help="dev (default), blind, test, blind2 (repeatable)")
+    ap.add_argument(
+        "--split",
+        action="append",
+        help="dev (default), blind (real, once per release), project-test, project-blind, project-blind2 (repeatable)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="where to write the artifact (default: models/claims)")
     ap.add_argument("--epochs", type=float, default=None)
     ap.add_argument("--seed", type=int, default=13)

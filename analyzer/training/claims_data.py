@@ -6,9 +6,12 @@
               the frozen blind split, scored once per release and never trained or tuned on.
     written   sentences written for the project in the style of market commentary, with their
               labels (models/claims/labels/written.jsonl): training only.
+    pairs     minimal pairs that teach which way a move points (analyzer.training.direction_pairs),
+              generated with a fixed seed: training only.
     project   the earlier stance set (models/claims/labels/project_sentences.jsonl: own writing,
               templates and saved-feed sentences); its train split is trained on, its test,
-              blind and blind2 splits are the secondary check (written in the image of the rules).
+              blind and blind2 splits (here project-test, project-blind, project-blind2) are the
+              secondary check (written in the image of the rules).
 
 Every example is a sentence with its context (ClaimInput) and labels: {theme: stance} for the
 themes it is a claim about; orientation and certainty where they were labelled (None otherwise).
@@ -125,12 +128,30 @@ def project(quiet: bool = False) -> list[Example]:
                 orientation=None,
                 certainty=None,
                 source="project",
-                split=it["split"],
+                split=it["split"] if it["split"] == "train" else f"project-{it['split']}",
                 group=it["id"],
             )
         )
     return out
 
 
+def pairs() -> list[Example]:
+    from analyzer.training.direction_pairs import generate
+
+    return [
+        Example(
+            id=f"pair-{n:04d}",
+            input=ClaimInput(row["text"]),
+            themes=row["themes"],
+            orientation="backward",
+            certainty="factual",
+            source="pairs",
+            split="train",
+            group=f"pair-{n:04d}",
+        )
+        for n, row in enumerate(generate(SEED))
+    ]
+
+
 def load_all(quiet: bool = False) -> list[Example]:
-    return real(quiet) + written() + project(quiet)
+    return real(quiet) + written() + pairs() + project(quiet)

@@ -56,7 +56,7 @@ def test_jsonl_ids_are_carried(tmp_path, run_cli):
         for o in [
             {"id": "a-1", "text": "Short sellers scrambled to cover as the stock soared."},
             {"id": 7, "text": "The cafeteria menu changed on Monday."},
-            {"id": "a-3", "text": "Traders trimmed wagers on a Fed rate cut after another sticky inflation print."},
+            {"id": "a-3", "text": "Sticky inflation data sent two-year Treasury yields sharply higher."},
         ]
     )
     r = run_cli("extract", "--jsonl", "-", input=src.encode())

@@ -116,15 +116,15 @@ def test_surname_resolves_to_the_person_introduced_earlier(extractor):
 
 
 def test_entities_with_relevance(extractor):
-    text = "Short sellers piled into $IWM as the Russell 2000 slid and the FOMC sounded hawkish."
+    text = "Short sellers piled into $IWM as the Russell 2000 slid. Then the FOMC sounded hawkish."
     claims, _ = extractor.extract([text])
-    by = {c.theme: c for c in claims[0]}
-    ents = {e.text: e for e in by["small_cap_rotation"].entities}
+    by = {(c.theme, c.sentence.startswith("Short")): c for c in claims[0]}
+    ents = {e.text: e for e in by["small_cap_rotation", True].entities}
     assert ents["Russell 2000"].label == "INDEX" and ents["Russell 2000"].relevance == 1.0
     assert any(k.endswith("IWM") for k in ents)
-    for e in by["small_cap_rotation"].entities:
+    for e in by["small_cap_rotation", True].entities:
         assert text[e.start : e.end] == e.text
-    fomc = {e.text: e for e in by["rate_cuts"].entities}["FOMC"]
+    fomc = {e.text: e for e in by["rate_cuts", False].entities}["FOMC"]
     assert fomc.label == "CENTRAL_BANK" and fomc.relevance >= 0.7
 
 

@@ -1,0 +1,53 @@
+"""The claim model's labelled data keeps its promises: the blind split is frozen, no item has
+sentences on both sides of it, no publisher text is stored, and no test sentence is trained on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+LABELS = Path(__file__).resolve().parents[2] / "models" / "claims" / "labels"
+TESTS = Path(__file__).resolve().parents[1]
+# sha256 of the sorted ids of the blind split, frozen before any model saw it (936 sentences)
+BLIND_IDS_SHA256 = "8191f323728d684f5e6a91b3f0704a45ab387c898b62537262b1e02304ecfb3a"
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (LABELS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def test_the_blind_split_is_the_frozen_one():
+    ids = sorted(r["id"] for r in _rows("real_units.jsonl") if r["split"] == "blind")
+    assert len(ids) == 936
+    assert hashlib.sha256("\n".join(ids).encode()).hexdigest() == BLIND_IDS_SHA256
+
+
+def test_no_item_is_on_both_sides_and_every_unit_is_labelled_once():
+    units = _rows("real_units.jsonl")
+    sides: dict[tuple, set] = {}
+    for u in units:
+        sides.setdefault((u["source"], u["key"]), set()).add(u["split"])
+    assert all(len(s) == 1 for s in sides.values())
+    labelled = [r["id"] for r in _rows("real_labels.jsonl")]
+    assert sorted(labelled) == sorted(u["id"] for u in units) and len(set(labelled)) == len(labelled)
+
+
+def test_real_units_are_stored_by_reference_only():
+    for u in _rows("real_units.jsonl"):
+        assert set(u) <= {"id", "source", "key", "field", "start", "end", "sha", "date", "split", "round"}
+
+
+def test_no_sentence_of_the_tests_is_in_the_training_data():
+    trained = {_norm(r["text"]) for r in _rows("written.jsonl")}
+    trained |= {_norm(r["text"]) for r in _rows("project_sentences.jsonl") if "text" in r}
+    quoted = set()
+    for path in TESTS.rglob("*.py"):
+        for m in re.finditer(r"[\"']([A-Z][^\"'\n]{20,})[\"']", path.read_text(encoding="utf-8")):
+            quoted.add(_norm(m.group(1)))
+    assert quoted and not (quoted & trained), sorted(quoted & trained)[:5]
