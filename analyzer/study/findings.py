@@ -57,7 +57,7 @@ def describe(r: dict, label: str) -> str:
     if a == "lead_lag":
         when = "after" if h > 0 else "before" if h < 0 else "on the same day as"
         return (
-            f"the strongest lead-lag: {_target(r)} {abs(h)} sessions {when} the index moved "
+            f"the strongest lead-lag: {_target(r)} {abs(h)} session{'' if abs(h) == 1 else 's'} {when} the index moved "
             f"{r['value']:+.1f} {_bp(r)} {fmt_ci(r)} per sd of the index ({stats}; adjusted for picking the lag)"
         )
     if a == "event_study":
