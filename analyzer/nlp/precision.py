@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from pathlib import Path
 
 _BF16_FLAGS = ("amx_bf16", "avx512_bf16")
@@ -48,9 +49,30 @@ def choose_precision() -> str:
     return "bf16" if cpu_supports_bf16() else "fp32"
 
 
+def _idle_cores(cores: int, seconds: float = 0.2) -> float | None:
+    """Cores idle right now: /proc/stat sampled twice (the 1-minute load average still counts the
+    work that just finished, such as the import before a score)."""
+
+    def sample():
+        with open("/proc/stat") as fh:
+            fields = [int(v) for v in fh.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    return cores * (idle1 - idle0) / (total1 - total0)
+
+
 def choose_threads() -> int | None:
     """torch threads for inference: ANALYZE_THREADS if set; None (leave torch alone) when
-    OMP_NUM_THREADS is set; else the cores not already busy (1-minute load average), at least 1.
+    OMP_NUM_THREADS is set; else the cores idle now (or, without /proc/stat, not busy by the
+    1-minute load average), at least 1.
 
     On a loaded machine a 2-thread forward waits on its slower thread at every op: measured here
     on 2 busy cores, 1 thread ran 2.5x faster than 2.
@@ -64,8 +86,10 @@ def choose_threads() -> int | None:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        return None
-    return max(1, min(cores, int(cores - busy + 0.5)))
+    idle = _idle_cores(cores)
+    if idle is None:
+        try:
+            idle = cores - os.getloadavg()[0]
+        except OSError:
+            return None
+    return max(1, min(cores, int(idle + 0.5)))

@@ -50,3 +50,18 @@ def test_thread_choice(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS")
     n = precision.choose_threads()
     assert n is None or n >= 1
+
+
+def test_threads_follow_the_cores_idle_now(monkeypatch):
+    monkeypatch.delenv("ANALYZE_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(precision.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(precision, "_idle_cores", lambda cores: 1.9)
+    assert precision.choose_threads() == 2
+    monkeypatch.setattr(precision, "_idle_cores", lambda cores: 0.3)  # another job holds both cores
+    assert precision.choose_threads() == 1
+
+
+def test_idle_cores_reads_the_machine():
+    idle = precision._idle_cores(2, seconds=0.05)
+    assert idle is None or 0.0 <= idle <= 2.0
