@@ -73,7 +73,7 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
     from analyzer.nlp.precision import cpu_supports_bf16
     from analyzer.themes import load_themes
     from analyzer.training import claims_data
-    from analyzer.training.lora import adapter_tensors, add_lora, batches
+    from analyzer.training.lora import adapter_tensors, add_lora, batches, optimizer
 
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
@@ -111,13 +111,14 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     enc_params = [p for p in enc.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(
-        [{"params": enc_params, "lr": cfg.lr}, {"params": heads.parameters(), "lr": cfg.head_lr}],
+    opt, sched = optimizer(
+        enc_params,
+        list(heads.parameters()),
+        lr=cfg.lr,
+        head_lr=cfg.head_lr,
         weight_decay=cfg.weight_decay,
-    )
-    warm = max(1, int(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+        warmup=cfg.warmup,
+        total=total,
     )
     log(f"LoRA r={cfg.rank}, {total} steps of {cfg.batch_size}, bf16 autocast: {use_bf16}")
     step, t_start, run_loss = 0, time.time(), 0.0

@@ -80,3 +80,20 @@ def adapter_tensors(enc, wrapped: dict, ln_before: dict) -> dict:
     for n, before in ln_before.items():
         tensors[f"delta.{n}"] = (params[n].detach() - before).float()
     return tensors
+
+
+def optimizer(
+    enc_params: list, head_params: list, *, lr: float, head_lr: float, weight_decay: float, warmup: float, total: int
+):
+    """AdamW over the adapters and the heads (their own learning rates), with a linear warm-up over
+    the first `warmup` share of `total` steps and a linear decay to zero after it."""
+    import torch
+
+    opt = torch.optim.AdamW(
+        [{"params": enc_params, "lr": lr}, {"params": head_params, "lr": head_lr}], weight_decay=weight_decay
+    )
+    warm = max(1, int(warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    return opt, sched

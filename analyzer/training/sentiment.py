@@ -18,7 +18,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
 from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
-from analyzer.training.lora import adapter_tensors, add_lora, batches
+from analyzer.training.lora import adapter_tensors, add_lora, batches, optimizer
 
 VERSION = "minilm-sent-1.0"
 
@@ -172,13 +172,14 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     enc_params = [p for p in enc.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(
-        [{"params": enc_params, "lr": cfg.lr}, {"params": head.parameters(), "lr": cfg.head_lr}],
+    opt, sched = optimizer(
+        enc_params,
+        list(head.parameters()),
+        lr=cfg.lr,
+        head_lr=cfg.head_lr,
         weight_decay=cfg.weight_decay,
-    )
-    warm = max(1, int(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+        warmup=cfg.warmup,
+        total=total,
     )
     yt = torch.tensor(y, dtype=torch.long)
     log(
