@@ -1,4 +1,4 @@
-"""Template sentences for the stance heads' training split only (never in test or blind).
+"""Template sentences of the project set, for training only (never in its test or blind splits).
 
 Subjects x predicates per theme and stance, sampled with a fixed seed: they teach the heads
 the verbs and phrases that carry stance, in many combinations. Written by us.
