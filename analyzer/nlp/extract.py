@@ -176,7 +176,7 @@ class ClaimExtractor:
             {"sentences": 0, "repeats": 0, "candidates": 0, "chunks": 0, "skipped_long": 0, "boilerplate": 0}
             for _ in texts
         ]
-        sentences: list[_Sentence] = []
+        cands: list[_Sentence] = []  # the candidate sentences of every text
         pieces: list[tuple[int, int, int, str]] = []  # (item, chunk no, offset, text)
         for i, text in enumerate(texts):
             text = text or ""
@@ -188,8 +188,7 @@ class ClaimExtractor:
             st = state.setdefault(
                 i, {"n": 0, "headline": _headline(texts[i] or ""), "prev": "", "seen": set(), "themes_of": {}}
             )
-            self._segment(doc, i, c, offset, st, stats[i], sentences)
-        cands = [s for s in sentences if s.candidates]
+            self._segment(doc, i, c, offset, st, stats[i], cands)
         decisions = self._decide(cands)
         claims = self._claims(cands, decisions, texts)
         for i, cl in enumerate(claims):
@@ -197,6 +196,7 @@ class ClaimExtractor:
         return claims, stats
 
     def _segment(self, doc, item, chunk, offset, st, stats, out) -> None:
+        """Append the doc's candidate sentences to `out`; `st` carries the text's state across chunks."""
         from analyzer.nlp.boilerplate import is_boilerplate, list_regions
 
         found = self.matcher.match_doc(doc)
@@ -266,6 +266,7 @@ class ClaimExtractor:
 
     def _decide(self, cands: list[_Sentence]) -> list[dict[str, _Decision]]:
         """Per candidate: {theme: decision} for the themes it is a claim about."""
+        from analyzer.nlp.attribution import what_is_said
         from analyzer.nlp.pipeline import analyse_sentences
         from analyzer.nlp.themes_match import rule_stance
 
@@ -273,8 +274,6 @@ class ClaimExtractor:
         model = self.claim_model if self.uses_claim_model else None
         judged = set(model.themes) if model is not None else set()
         if model is not None and cands:
-            from analyzer.nlp.attribution import what_is_said
-
             inputs = [ClaimInput(what_is_said(s.text), s.headline, s.prev) for s in cands]
             j = model.judge(inputs, batch_size=self.batch_size)
             for k, s in enumerate(cands):
