@@ -84,7 +84,6 @@ class _Sentence:
     text: str
     chunk: int
     triggers: dict[str, list[tuple[int, int]]]  # precise trigger spans per theme, relative to the sentence
-    recall: set[str]  # themes the wider net catches
     headline: str = ""
     prev: str = ""
     candidates: set[str] = field(default_factory=set)
@@ -256,7 +255,6 @@ class ClaimExtractor:
                     text,
                     chunk,
                     triggers,
-                    recall,
                     headline=headline,
                     prev=prev,
                     candidates=candidates,
@@ -406,7 +404,7 @@ class ClaimExtractor:
                 if j == 0:
                     trig = precise
             wanted = (themes[0] | themes[1] | themes[2]) if with_model else set(trig)
-            s = _Sentence(0, k, 0, len(x.sentence), x.sentence, 0, trig, set(), x.headline, x.prev, wanted)
+            s = _Sentence(0, k, 0, len(x.sentence), x.sentence, 0, trig, x.headline, x.prev, wanted)
             s.from_context = wanted - themes[0] if with_model else set()
             sentences.append(s)
         judged = [s for s in sentences if s.candidates]
