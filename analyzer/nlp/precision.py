@@ -49,9 +49,23 @@ def choose_precision() -> str:
     return "bf16" if cpu_supports_bf16() else "fp32"
 
 
+_IDLE_MEMO: dict[int, tuple[float, float | None]] = {}  # cores -> (when sampled, idle cores)
+IDLE_MEMO_SECONDS = 10.0  # both models load within this: one sample serves both
+
+
 def _idle_cores(cores: int, seconds: float = 0.2) -> float | None:
     """Cores idle right now: /proc/stat sampled twice (the 1-minute load average still counts the
     work that just finished, such as the import before a score)."""
+    now = time.monotonic()
+    memo = _IDLE_MEMO.get(cores)
+    if memo is not None and now - memo[0] < IDLE_MEMO_SECONDS:
+        return memo[1]
+    idle = _sample_idle(cores, seconds)
+    _IDLE_MEMO[cores] = (now, idle)
+    return idle
+
+
+def _sample_idle(cores: int, seconds: float) -> float | None:
 
     def sample():
         with open("/proc/stat") as fh:
