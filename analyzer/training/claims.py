@@ -257,7 +257,7 @@ def evaluate(extractor, examples: list[Example]) -> dict:
     the sentences that carry those labels; the candidate filter's recall."""
     themes = sorted(extractor.matcher.themes)
     got = extractor.judge_inputs([e.input for e in examples])
-    per: dict[str, dict[str, Any]] = {t: {"tp": 0, "fp": 0, "fn": 0, "stance_right": 0, "stance_found": 0, "stance_gold_right": 0, "gold": 0,
+    per: dict[str, dict[str, Any]] = {t: {"tp": 0, "fp": 0, "fn": 0, "stance_right": 0, "gold": 0,
                "candidate_hits": 0, "confusion": [[0] * 4 for _ in range(3)]} for t in themes}  # fmt: skip
     o_right = o_n = c_right = c_n = 0
     o_claims = c_claims = n_claims = 0
@@ -271,10 +271,8 @@ def evaluate(extractor, examples: list[Example]) -> dict:
                 col = 3 if pred is None else STANCES.index(pred[0])  # column 3: not found
                 p["confusion"][STANCES.index(gold)][col] += 1
             if gold is not None and pred is not None:
-                p["tp"] += 1
-                p["stance_found"] += 1
+                p["tp"] += 1  # a gold claim found: its stance counts (a missed one is a wrong stance)
                 p["stance_right"] += pred[0] == gold
-                p["stance_gold_right"] += pred[0] == gold
             elif pred is not None:
                 p["fp"] += 1
             elif gold is not None:
@@ -291,20 +289,17 @@ def evaluate(extractor, examples: list[Example]) -> dict:
             c_claims += g["certainty"] == e.certainty
     for p in per.values():
         p.update(_prf(p["tp"], p["fp"], p["fn"]))
-        p["stance_accuracy_found"] = _ratio(p["stance_right"], p["stance_found"])
-        p["stance_accuracy_gold"] = _ratio(p["stance_gold_right"], p["gold"])
+        p["stance_accuracy_found"] = _ratio(p["stance_right"], p["tp"])
+        p["stance_accuracy_gold"] = _ratio(p["stance_right"], p["gold"])
         p["candidate_recall"] = _ratio(p["candidate_hits"], p["gold"])
-    tot = {
-        k: sum(p[k] for p in per.values())
-        for k in ("tp", "fp", "fn", "stance_right", "stance_found", "gold", "candidate_hits")
-    }
+    tot = {k: sum(p[k] for p in per.values()) for k in ("tp", "fp", "fn", "stance_right", "gold", "candidate_hits")}
     return {
         "sentences": len(examples),
         **_prf(tot["tp"], tot["fp"], tot["fn"]),
-        "stance_accuracy_found": _ratio(tot["stance_right"], tot["stance_found"]),
-        "stance_accuracy_gold": _ratio(sum(p["stance_gold_right"] for p in per.values()), tot["gold"]),
+        "stance_accuracy_found": _ratio(tot["stance_right"], tot["tp"]),
+        "stance_accuracy_gold": _ratio(tot["stance_right"], tot["gold"]),
         "pairs_gold": tot["gold"],
-        "pairs_found": tot["stance_found"],
+        "pairs_found": tot["tp"],
         "candidate_recall": _ratio(tot["candidate_hits"], tot["gold"]),
         "orientation_accuracy": _ratio(o_right, o_n),
         "certainty_accuracy": _ratio(c_right, c_n),
