@@ -18,7 +18,6 @@ depend on the shipped sentiment model and either can be retrained alone.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +105,7 @@ def sentence_pool(hidden, smask):
 
 class ClaimModel:
     def __init__(self, path: Path | str | None = None, precision: str | None = None):
+        from analyzer.nlp.model import artifact_version
         from analyzer.nlp.precision import choose_precision
 
         self.path = Path(path) if path else default_dir()
@@ -115,10 +115,7 @@ class ClaimModel:
                 "run `analyze train --only claims` to build it"
             )
         self.meta = json.loads((self.path / ARTIFACT_META).read_text())
-        h = hashlib.sha256()
-        for f in (ARTIFACT_META, ARTIFACT_WEIGHTS):
-            h.update((self.path / f).read_bytes())
-        self.version = f"{self.meta.get('version', 'claims-1')}+{h.hexdigest()[:10]}"
+        self.version = artifact_version(self.path, ARTIFACT_META, ARTIFACT_WEIGHTS, default="claims-1")
         self.themes: tuple[str, ...] = tuple(self.meta["themes"])
         self.precision = precision or choose_precision()
         self._load()

@@ -33,12 +33,16 @@ def is_encoder_artifact(path: Path) -> bool:
     return (Path(path) / ARTIFACT_META).is_file() and (Path(path) / ARTIFACT_WEIGHTS).is_file()
 
 
-def artifact_version(path: Path) -> str:
-    meta = json.loads((Path(path) / ARTIFACT_META).read_text())
+def artifact_version(
+    path: Path, meta_file: str = ARTIFACT_META, weights_file: str = ARTIFACT_WEIGHTS, default: str = "minilm-sent-1.0"
+) -> str:
+    """An artifact's version: the one its meta names, plus a hash of the meta and the weights
+    (what every claim records, so that `analyze score` knows to rescore)."""
+    meta = json.loads((Path(path) / meta_file).read_text())
     h = hashlib.sha256()
-    for f in (ARTIFACT_META, ARTIFACT_WEIGHTS):
+    for f in (meta_file, weights_file):
         h.update((Path(path) / f).read_bytes())
-    return f"{meta.get('version', 'minilm-sent-1.0')}+{h.hexdigest()[:10]}"
+    return f"{meta.get('version', default)}+{h.hexdigest()[:10]}"
 
 
 def _clean(texts) -> list[str]:
