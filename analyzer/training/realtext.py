@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -28,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from analyzer.paths import SHARED_DIR
+from analyzer.training.project_data import clean_html, text_hash
 
 SOURCES = ("wrap2022", "rss2023", "sp500", "reuters")
 FILES = {
@@ -37,15 +36,10 @@ FILES = {
     "reuters": "reuters_headlines_2018-03_2020-07.csv.gz",
 }
 MIN_CHARS = 15
-_TAG = re.compile(r"<[^>]+>")
 
 
 def news_dir() -> Path:
     return SHARED_DIR / "data" / "news"
-
-
-def sha(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -70,7 +64,7 @@ class Unit:
 
 
 def unit_id(source: str, key: str, field: str, start: int) -> str:
-    return f"{source}:{sha(key)}:{field}:{start}"
+    return f"{source}:{text_hash(key)}:{field}:{start}"
 
 
 # --- cleaning (deterministic: spans index into the cleaned text) ------------------------------
@@ -90,11 +84,6 @@ def clean_markdown(text: str) -> str:
         line = _MD_ESC.sub(r"\1", line)
         out.append(line.rstrip())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
-
-
-def clean_html(text: str) -> str:
-    text = html.unescape(_TAG.sub(" ", text or ""))
-    return " ".join(text.replace("\xa0", " ").split())
 
 
 _RESPACED = [
@@ -135,7 +124,7 @@ def _field_units(source, key, field, text, date, headline) -> Iterator[Unit]:
     prev = ""
     for a, b in sentences(text):
         t = text[a:b]
-        yield Unit(unit_id(source, key, field, a), source, key, field, a, b, sha(t), date, t, headline, prev)
+        yield Unit(unit_id(source, key, field, a), source, key, field, a, b, text_hash(t), date, t, headline, prev)
         prev = t
 
 
@@ -179,7 +168,12 @@ def items(source: str) -> Iterator[dict]:
             }
         else:
             title = respace(r["Title"]) if source == "reuters" else " ".join(r["Title"].split())
-            yield {"key": f"{r['Date']}|{sha(title)}", "date": r["Date"], "title": title, "fields": {"title": title}}
+            yield {
+                "key": f"{r['Date']}|{text_hash(title)}",
+                "date": r["Date"],
+                "title": title,
+                "fields": {"title": title},
+            }
 
 
 def item_units(source: str, it: dict) -> list[Unit]:
@@ -197,7 +191,7 @@ def item_units(source: str, it: dict) -> list[Unit]:
                         field,
                         0,
                         len(text),
-                        sha(text),
+                        text_hash(text),
                         it["date"],
                         text,
                         "",
