@@ -333,6 +333,8 @@ def _daily_index(claims, names, sessions, window, unit="claims"):
     story_counts: dict[tuple[str, str], int] = defaultdict(int)
     for c in firsts:
         story_counts[(c["theme"], c["event_session"])] += 1
+    # Both counts are kept whatever the unit, so that `compare` can report the other one beside it.
+    both = {"claims": _session_indexes(claims), "stories": _session_indexes(firsts) if grouped else {}}
     if unit == "stories":
         claims = firsts
         if not claims:
@@ -366,11 +368,21 @@ def _daily_index(claims, names, sessions, window, unit="claims"):
                     "mean_stance": m["stance"] if m else None,
                     "mean_sentiment": m["sentiment"] if m else None,
                     "index_value": m["index"] if m else None,
+                    "index_claims": both["claims"].get((theme, s)),
+                    "index_stories": both["stories"].get((theme, s)),
                     "index_z": None if math.isnan(z[k]) else float(z[k]),
                     "attention_share": float(len(per.get(s, ())) / total[s]) if total.get(s) else None,
                 }
             )
     return rows
+
+
+def _session_indexes(claims) -> dict[tuple[str, str], float | None]:
+    """(theme, session) -> the index value of those claims (each headline counted once)."""
+    per = defaultdict(list)
+    for c in claims:
+        per[(c["theme"], c["event_session"])].append(c)
+    return {key: _headline_means(items)["index"] for key, items in per.items()}
 
 
 def _headline_means(items) -> dict:

@@ -271,6 +271,8 @@ class CompareSummary(Record):
     n_claim_sessions: int = 0  # sessions with claims about the theme
     n_observations: int = 0  # of which with a value of the signal
     n_claims: int = 0
+    n_stories: int | None = None  # first mentions of stories (None before `analyze stories`)
+    index_counts: str = "claims"  # what the index of the main tests counts: claims or stories
     first_session: str | None = None
     last_session: str | None = None
     block: int | None = None  # sessions per block of the null's permutations
@@ -293,7 +295,8 @@ class CompareSummary(Record):
     def line(self) -> str:
         span = f" ({self.first_session}..{self.last_session})" if self.first_session else ""
         s = (
-            f"compare {self.theme}: {self.n_claim_sessions} sessions with claims{span}, {self.n_claims} claims, "
+            f"compare {self.theme}: {self.n_claim_sessions} sessions with claims{span}, {self.n_claims} claims"
+            f"{'' if self.n_stories is None else f' ({self.n_stories} stories)'}, "
             f"{self.n_results} tests; {self.finding.get('verdict', 'no result')}"
         )
         return s + (f"; report {self.report}" if self.report else "")

@@ -297,7 +297,9 @@ TABLES: dict[str, Table] = {
             "story_count": int,  # first mentions of a story (claim_novelty); null before `analyze stories`
             "mean_stance": float,
             "mean_sentiment": float,
-            "index_value": float,
+            "index_value": float,  # the index the last `align --count` chose: index_claims or index_stories
+            "index_claims": float,  # the index over every claim
+            "index_stories": float,  # over first mentions of a story only; null before `analyze stories`
             "index_z": float,
             "attention_share": float,
         },
@@ -358,7 +360,7 @@ TABLES: dict[str, Table] = {
             "id": int,
             "run_id": int,
             "theme": str,
-            "analysis": str,  # predictive | out_of_sample | lead_lag | event_study | hit_rate
+            "analysis": str,  # predictive | out_of_sample | by_count | lead_lag | event_study | hit_rate
             "target": str,
             "horizon": int,  # sessions; the lag k for lead_lag rows
             "statistic": str,

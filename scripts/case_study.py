@@ -158,6 +158,8 @@ def _study(db, db_path: Path, work: Path, name: str, themes, draws: int, items: 
     t0 = time.perf_counter()
     scored = analyzer.score(db, progress=sys.stderr.isatty())
     log(f"{name}: {scored.line()} ({time.perf_counter() - t0:.0f}s)")
+    grouped = analyzer.group_stories(db)
+    log(f"{name}: {grouped.line()}")
     analyzer.align(db, themes=list(themes))
     out: dict = {"name": name, "items": items, "themes": {}}
     out["articles"] = db["articles"].count
@@ -211,6 +213,35 @@ def _table(rows) -> list[str]:
             f"{_p(r['p_value'])} | {_p(r['q_value'])} | {n} | {mde} |"
         )
     return out
+
+
+def _by_count_table(rows) -> list[str]:
+    """The effect with the index over every claim beside the index over each story once."""
+    pairs: dict = {}
+    for r in rows:
+        if r["analysis"] == "by_count":
+            pairs.setdefault((r["target"], r["horizon"]), {})[r["statistic"]] = r
+    if not pairs:
+        return []
+    out = [
+        "Copies or stories: the same effect with the index over every claim and over each story once "
+        "(`analyze stories`), each against its own null.",
+        "",
+        "| target | horizon (sessions) | every claim | 95 % interval | p | each story once | 95 % interval | p | unit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (target, h), by in pairs.items():
+        cells = []
+        for key in ("beta_claims", "beta_stories"):
+            r = by.get(key)
+            cells += (
+                [_fmt(r["value"]), f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]", _p(r["p_value"])]
+                if r
+                else ["–", "–", "–"]
+            )
+        unit = next(iter(by.values()))["unit"]
+        out.append(f"| {target} | {h} | " + " | ".join(cells) + f" | {unit} |")
+    return out + [""]
 
 
 def _figures(summary, prefix: str) -> list[str]:
@@ -319,8 +350,9 @@ def write_doc(studies: list[dict]) -> Path:
     for st in studies:
         for s in st["themes"].values():
             lines += [f"## {_study_title(st['name'])}: {s.label}", ""]
+            stories = "" if s.n_stories is None else f", {s.n_stories:,} stories"
             lines.append(
-                f"{s.n_claim_sessions} sessions with claims ({s.n_claims:,} claims), {s.first_session} to "
+                f"{s.n_claim_sessions} sessions with claims ({s.n_claims:,} claims{stories}), {s.first_session} to "
                 f"{s.last_session}."
             )
             lines += ["", f"**Finding.** {s.finding['headline']}", ""]
@@ -328,6 +360,7 @@ def write_doc(studies: list[dict]) -> Path:
             if s.skipped:
                 lines += ["", "Not computed: " + "; ".join(s.skipped) + "."]
             lines += [""] + _table(s.results) + [""]
+            lines += _by_count_table(s.results)
             lines += _figures(s, st["name"]) + [""]
     path = DOCS / "case-study.md"
     path.write_text("\n".join(lines), encoding="utf-8")

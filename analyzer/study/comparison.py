@@ -24,6 +24,7 @@ from analyzer.study.series import Panel, daily_returns, forward_returns, move_wo
 from analyzer.themes import load_themes
 
 SIGNALS = ("index_value", "index_z", "mean_sentiment", "mean_stance")
+COUNTS = ("claims", "stories")  # the daily index's two counts (daily_theme_index.index_claims, index_stories)
 MARKET = "SPY"  # the market of the event study's market model for single-asset targets
 Z_WINDOW = 60  # sessions of past the event study's z-score looks at
 SMOOTH = 10  # sessions in the rolling means of the index-vs-target curve
@@ -113,6 +114,34 @@ def _index_frame(db, theme: str, signal: str):
     return sessions, x, counts
 
 
+def _story_total(db, theme: str) -> int | None:
+    """First mentions of stories in the daily index (None before `analyze stories`)."""
+    return db.execute("select sum(story_count) from daily_theme_index where theme = ?", [theme]).fetchone()[0]
+
+
+def _by_count(db, theme: str, panel: Panel, pos_of: dict, horizons, draws_) -> list[dict]:
+    """The predictive beta with the index counting every claim and counting each story once, side by
+    side (both kept by the same `align`), each with its own null; none before `analyze stories`."""
+    out: list[dict] = []
+    for count in COUNTS:
+        sessions, x, _ = _index_frame(db, theme, f"index_{count}")
+        keep = ~np.isnan(x)
+        if not keep.any():
+            return []
+        pos = np.array([pos_of[s] for s, k in zip(sessions, keep) if k], dtype=np.int64)
+        alt = Panel(panel.target, panel.kind, panel.levels, pos, x[keep], sessions=panel.sessions)
+        if alt.n < predictive.MIN_SESSIONS:
+            continue
+        rows, _ = predictive.effects(alt, horizons, draws_)
+        for r in rows:
+            if r["analysis"] == "predictive":
+                note = "every claim" if count == "claims" else "each story once (first mentions)"
+                out.append(
+                    {**r, "analysis": "by_count", "statistic": f"beta_{count}", "note": f"index counting {note}"}
+                )
+    return out
+
+
 def _grid(sessions, horizons) -> list[str]:
     """Sessions from well before the index (event-study estimation, lags) to well after (horizons)."""
     all_s = calendar.sessions()
@@ -137,6 +166,8 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run_
         "n_claim_sessions": int((counts > 0).sum()),
         "n_observations": int(observed.sum()),
         "n_claims": int(counts.sum()),
+        "n_stories": _story_total(db, theme),
+        "index_counts": params["index_counts"],
         "first_session": sessions[0] if sessions else None,
         "last_session": sessions[-1] if sessions else None,
         "targets": {},
@@ -168,6 +199,7 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run_
             levels = returns.target_levels(db, target, grid).to_numpy()
             panel = Panel(target.name, target.kind, levels, pos, x[observed], sessions=grid)
             t_rows, figs = _target(db, panel, target, z_grid[pos], horizons, draws_, summary)
+            t_rows += _by_count(db, theme, panel, pos_of, horizons, draws_)
             figs.update(grid=grid, x_grid=x_grid, levels=levels, unit=panel.unit, bp=panel.bp)
             hit_rows = _hit_rates(resolution.get(target.name, {}), panel, horizons, pos_of, draws_, hit_tables)
             group_rates += hit_tables.pop("_groups", [])

@@ -29,6 +29,8 @@ STATISTIC_NAMES = {
     "hit_rate_first_half": "hit rate, first half only",
     "hit_rate_second_half": "hit rate, second half only",
     "peak_beta_second_half": "effect at the first half's strongest lag, second half only",
+    "beta_claims": "effect, index over every claim",
+    "beta_stories": "effect, index over each story once",
 }
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
@@ -142,7 +144,9 @@ def _html(summary: dict, figures: list[Path], params: dict) -> str:
     if finding.get("detail"):
         parts.append("<ul>" + "".join(f"<li>{e(d)}</li>" for d in finding["detail"]) + "</ul>")
     parts.append(
-        f"<p>{summary['n_claim_sessions']} sessions with claims ({summary['n_claims']} claims), {e(span)}; "
+        f"<p>{summary['n_claim_sessions']} sessions with claims ({summary['n_claims']} claims"
+        f"{'' if summary.get('n_stories') is None else ', ' + str(summary['n_stories']) + ' stories'}), {e(span)}; "
+        f"the index of the main tests counts {e(summary.get('index_counts') or 'claims')}; "
         f"signal <code>{e(summary['signal'])}</code>; every p-value from {summary['draws']:,} null draws; "
         f"q-values (Benjamini-Hochberg) across the {sum(1 for r in rows if r['q_value'] is not None)} main tests of "
         "this run.</p>"
@@ -172,6 +176,19 @@ def _html(summary: dict, figures: list[Path], params: dict) -> str:
     oos = [r for r in rows if r["analysis"] == "out_of_sample"]
     if oos:
         parts.append("<h2>Out of sample: each half of the sample alone</h2>" + _results_table(oos))
+    by_count = [r for r in rows if r["analysis"] == "by_count"]
+    if by_count:
+        parts.append(
+            "<h2>Copies or stories: the effect with each count</h2><p class='note'>The same regression with the "
+            "index over every claim and over each story's first mention only (`analyze stories` groups copies "
+            "and updates of one story), each against its own null. An effect that only copies carry is an echo "
+            "of how often a story is re-published, not of what it says.</p>" + _results_table(by_count)
+        )
+    elif summary.get("n_stories") is None:
+        parts.append(
+            "<p class='note'>Counted by claim only: run <code>analyze stories</code> and then <code>analyze align"
+            "</code> to see the effect with each story counted once beside it.</p>"
+        )
     ll = [r for r in rows if r["analysis"] == "lead_lag" and r["statistic"] == "corr"]
     if ll:
         parts.append(

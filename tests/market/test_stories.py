@@ -142,10 +142,12 @@ def test_align_counts_stories_once(priced_db):
     group_stories(db)
     claims = align(db, themes=["small_cap_rotation"])
     row = db.execute(
-        "select claim_count, story_count, index_value from daily_theme_index where session = '2024-07-11'"
+        "select claim_count, story_count, index_value, index_claims, index_stories from daily_theme_index "
+        "where session = '2024-07-11'"
     ).fetchone()
-    # the wire story (+1) and its update (-1) share a headline: averaged first, then with the copy (+1)
-    assert row == (3, 1, 0.5) and claims.count == "claims"
+    # the wire story (+1) and its update (-1) share a headline: averaged first, then with the copy (+1);
+    # the story count, kept beside it, reads the wire story's first mention only
+    assert row == (3, 1, 0.5, 0.5, 1.0) and claims.count == "claims"
     # the browser's summary tables, rebuilt by align: one row per day x theme x source x stance
     summary = db.execute(
         "select day, source, stance, claims from claim_daily_summary order by source, stance"
@@ -164,8 +166,9 @@ def test_align_counts_stories_once(priced_db):
     assert returns == (forward, 1) and forward > 0
     stories = align(db, themes=["small_cap_rotation"], count="stories")
     row = db.execute(
-        "select claim_count, story_count, index_value from daily_theme_index where session = '2024-07-11'"
+        "select claim_count, story_count, index_value, index_claims, index_stories from daily_theme_index "
+        "where session = '2024-07-11'"
     ).fetchone()
-    assert row == (1, 1, 1.0) and stories.repeats_excluded == 2
+    assert row == (1, 1, 1.0, 0.5, 1.0) and stories.repeats_excluded == 2
     args = json.loads(db.execute("select arguments from runs where command = 'align' order by id desc").fetchone()[0])
     assert args["count"] == "stories"

@@ -134,6 +134,50 @@ def test_planted_signal_recovers_lag_and_beta(planted, tmp_path):
     assert json.loads(db.execute("select parameters from study_results limit 1").fetchone()[0])["draws"] == DRAWS
 
 
+def test_compare_reports_the_index_by_claim_and_by_story(planted, claims_adder, tmp_path):
+    db, sd_x = planted
+    before = compare(db, "small_cap_rotation", horizons=(1, 5), draws=DRAWS, out_dir=tmp_path / "before")
+    assert before.n_stories is None and not [r for r in before.results if r["analysis"] == "by_count"]
+    assert "run <code>analyze stories</code>" in Path(before.report).read_text()
+    # every story is echoed by a copy from another outlet with a direction of its own: the copies
+    # dilute the index over claims, while the index over stories reads the planted originals only
+    originals = db.execute("select c.id, a.id, a.published_at from claims c join articles a on a.id = c.article_id")
+    rng = np.random.default_rng(11)
+    copies, novelty = [], []
+    for claim_id, article_id, at in originals.fetchall():
+        copy = {"article_id": f"echo-{article_id}", "published_at": at, "theme": "small_cap_rotation"}
+        copies.append({**copy, "stance": int(rng.choice([-1, 1])), "stance_prob": float(rng.uniform(0.5, 1))})
+        novelty += [
+            {"claim_id": claim_id, "story_id": article_id, "first_mention": 1, "prior_24h": 0, "prior_72h": 0},
+            {"claim_id": f"echo-{article_id}:0:small_cap_rotation", "story_id": article_id, "first_mention": 0},
+        ]
+    claims_adder(db, copies, source="echo")
+    db["claim_novelty"].insert_all(novelty)
+    align(db, themes=["small_cap_rotation"])
+    after = compare(db, "small_cap_rotation", horizons=(1, 5), draws=DRAWS, out_dir=tmp_path / "after")
+    assert after.index_counts == "claims" and after.n_stories == len(copies) and after.n_claims == 2 * len(copies)
+    by = {(r["statistic"], r["target"], r["horizon"]): r for r in after.results if r["analysis"] == "by_count"}
+    main = {(r["target"], r["horizon"]): r for r in after.results if r["analysis"] == "predictive"}
+    assert {k[0] for k in by} == {"beta_claims", "beta_stories"}
+    for (target, h), r in main.items():  # the claims row restates the main test; each has its own null
+        assert by[("beta_claims", target, h)]["value"] == pytest.approx(r["value"])
+        assert by[("beta_stories", target, h)]["n"] == by[("beta_claims", target, h)]["n"]
+    planted_bp = BETA * sd_x * 1e4
+    stories_h5, claims_h5 = by[("beta_stories", "IWM-SPY", 5)], by[("beta_claims", "IWM-SPY", 5)]
+    assert stories_h5["value"] == pytest.approx(planted_bp, rel=0.35) and stories_h5["p_value"] < 0.01
+    assert claims_h5["value"] < stories_h5["value"]
+    assert all(r["q_value"] is None and _agrees(r) for r in by.values())  # replications, outside the run's family
+    html = Path(after.report).read_text()
+    assert "Copies or stories" in html and "index over each story once" in html and f"{len(copies)} stories" in html
+    # counting stories for the main tests: its effect is the story row's, and the claims row stays beside it
+    align(db, themes=["small_cap_rotation"], count="stories")
+    stories = compare(db, "small_cap_rotation", horizons=(1, 5), draws=DRAWS)
+    assert stories.index_counts == "stories"
+    story_main = {(r["target"], r["horizon"]): r for r in stories.results if r["analysis"] == "predictive"}
+    assert story_main[("IWM-SPY", 5)]["value"] == pytest.approx(stories_h5["value"])
+    assert any(r["statistic"] == "beta_claims" for r in stories.results)
+
+
 def _check_figures(paths) -> None:
     """Each figure names the theme and target, states n, labels its axes in units and has a legend
     (the PNG carries its titles and labels as text chunks)."""
