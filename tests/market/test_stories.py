@@ -5,6 +5,10 @@ and `align --count stories` counts each story once."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 from analyzer import store
 from analyzer.alignment import align
@@ -172,3 +176,22 @@ def test_align_counts_stories_once(priced_db):
     assert row == (1, 1, 1.0, 0.5, 1.0) and stories.repeats_excluded == 2
     args = json.loads(db.execute("select arguments from runs where command = 'align' order by id desc").fetchone()[0])
     assert args["count"] == "stories"
+
+
+def test_pair_figures_weigh_each_stratum_by_its_sampling_rate():
+    """The story benchmark's pool-weighted precision and recall: a labelled pair of a large, thinly
+    sampled stratum stands for many more candidate pairs than one of a small stratum."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "eval_stories.py"
+    spec = importlib.util.spec_from_file_location("eval_stories", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    y = np.array([1, 1, 0, 1])
+    pred = np.array([True, False, True, False])
+    strata = np.array(["emb90", "emb90", "weak", "weak"])
+    (p, p_lo, p_hi), (r, r_lo, r_hi) = bench.weighted_pr(y, pred, strata, draws=200)
+    near, loose = bench.POOL["emb90"] / 2, bench.POOL["weak"] / 2
+    assert p == pytest.approx(near / (near + loose)) and r == pytest.approx(near / (2 * near + loose))
+    assert bench.pr(y, pred) == (0.5, pytest.approx(1 / 3))  # unweighted, the same pairs look far better
+    assert p_lo <= p <= p_hi and r_lo <= r <= r_hi
