@@ -117,9 +117,12 @@ def canonical_speakers(names) -> dict[str, str]:
 COUNTS = ("claims", "stories")
 
 
-def align(db, *, themes=None, window: int = 60, horizons=HORIZONS, count: str = "claims") -> AlignSummary:
-    """Align claims (all themes, or `themes`) with their targets' returns; see the module doc."""
-    theme_set = load_themes()
+def align(
+    db, *, themes=None, window: int = 60, horizons=HORIZONS, count: str = "claims", themes_path=None
+) -> AlignSummary:
+    """Align claims (all themes, or `themes`) with their targets' returns; see the module doc.
+    `themes_path`: the theme definitions the claims were scored with (default: the shipped ones)."""
+    theme_set = load_themes(themes_path)
     if isinstance(themes, str):
         themes = [t.strip() for t in themes.split(",") if t.strip()]
     names = [theme_set.get(t).name for t in themes] if themes else sorted(theme_set.themes)
@@ -128,7 +131,13 @@ def align(db, *, themes=None, window: int = 60, horizons=HORIZONS, count: str = 
         raise AnalyzerError(f"window {window}: needs at least 5 sessions")
     if count not in COUNTS:
         raise AnalyzerError(f"count {count!r}: one of {', '.join(COUNTS)}")
-    args = {"themes": names, "window": window, "horizons": list(horizons), "count": count}
+    args = {
+        "themes": names,
+        "window": window,
+        "horizons": list(horizons),
+        "count": count,
+        "themes_file": str(themes_path) if themes_path else None,
+    }
     with store.record_run(db, "align", args, libraries=("exchange_calendars",)) as run:
         counts = _align(db, theme_set, names, window, horizons, count)
         run.counts = {k: v for k, v in counts.items() if isinstance(v, int)}

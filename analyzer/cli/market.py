@@ -15,6 +15,7 @@ from analyzer.cli.common import (
     json_option,
     reports_dir,
     theme_option,
+    themes_option,
 )
 
 PRICE_SOURCES = ("bundled", "yfinance", "stooq")
@@ -95,16 +96,17 @@ def prices(symbols, start, end, source, db_path, as_json):
     show_default=True,
     help="What the daily index counts: every claim, or each story once (first mentions; run `analyze stories` first).",
 )
+@themes_option
 @db_option
 @json_option
-def align(theme_names, window, count, db_path, as_json):
+def align(theme_names, window, count, themes_path, db_path, as_json):
     """Put claims on the exchange calendar: build claim_returns, daily_theme_index, claim_resolution."""
     from analyzer import store
     from analyzer.alignment import align as run_align
 
-    check_themes(theme_names)
+    check_themes(theme_names, themes_path)
     db = store.open_db(db_path, create=False)
-    summary = run_align(db, themes=list(theme_names) or None, window=window, count=count)
+    summary = run_align(db, themes=list(theme_names) or None, window=window, count=count, themes_path=themes_path)
     emit_summary(summary, as_json)
 
 
@@ -151,17 +153,20 @@ def _horizons(ctx: click.Context, param: click.Parameter, value: str) -> tuple[i
     type=click.Choice(["index_value", "index_z", "mean_sentiment", "mean_stance"]),
     help="Daily theme index column to test.",
 )
+@themes_option
 @db_option
 @json_option
-def compare(theme, horizons, out_dir, seed, draws, signal, db_path, as_json):
+def compare(theme, horizons, out_dir, seed, draws, signal, themes_path, db_path, as_json):
     """Narrative vs returns: effects per sd, lead-lag, event study and hit rates, each against a null."""
     from analyzer import store
     from analyzer.study.comparison import compare as run_compare
 
-    check_themes([theme])
+    check_themes([theme], themes_path)
     db = store.open_db(db_path, create=False)
     out = Path(reports_dir(out_dir, db_path)) / theme
-    summary = run_compare(db, theme, horizons=horizons, out_dir=out, seed=seed, signal=signal, draws=draws)
+    summary = run_compare(
+        db, theme, horizons=horizons, out_dir=out, seed=seed, signal=signal, draws=draws, themes_path=themes_path
+    )
     for note in summary.skipped:
         click.echo(f"note: {note}", err=True)
     if not as_json and summary.finding:

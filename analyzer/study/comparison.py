@@ -44,9 +44,11 @@ def compare(
     seed: int = 0,
     signal: str = "index_value",
     draws: int = nulls.DRAWS,
+    themes_path=None,
 ) -> CompareSummary:
-    """Run the study for one theme; returns a summary with the results and the files written."""
-    theme_def = load_themes().get(theme)  # unknown theme: AnalyzerError naming the known ones
+    """Run the study for one theme (defined in `themes_path`, default the shipped definitions);
+    returns a summary with the results and the files written."""
+    theme_def = load_themes(themes_path).get(theme)  # unknown theme: AnalyzerError naming the known ones
     if signal not in SIGNALS:
         raise AnalyzerError(f"unknown signal {signal!r} (one of {', '.join(SIGNALS)})")
     horizons = tuple(sorted({int(h) for h in horizons}))
@@ -60,6 +62,7 @@ def compare(
         "seed": seed,
         "signal": signal,
         "draws": draws,
+        "themes_file": str(themes_path) if themes_path else None,
         "max_lag": predictive.MAX_LAG,
         "min_sessions": predictive.MIN_SESSIONS,
         "event_window": list(events.EVENT_WINDOW),

@@ -238,6 +238,40 @@ def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
     assert res.exit_code == 2 and "unknown theme 'moon_landing'" in res.output
 
 
+def test_claims_of_a_custom_themes_file_align_and_compare(priced_db, claims_adder, tmp_path):
+    """Claims scored with `--themes FILE` are aligned and studied with the same file."""
+    import yaml
+
+    from analyzer.themes import THEMES_FILE
+
+    spec = yaml.safe_load(Path(THEMES_FILE).read_text())
+    spec["themes"] = {"smallcap_breadth": spec["themes"]["small_cap_rotation"]}
+    themes_file = tmp_path / "my_themes.yml"
+    themes_file.write_text(yaml.safe_dump(spec))
+    days = calendar.sessions_between("2024-03-01", "2024-06-28")
+    claims_adder(
+        priced_db,
+        [
+            {"published_at": f"{d}T14:30:00Z", "theme": "smallcap_breadth", "stance": (-1) ** k}
+            for k, d in enumerate(days)
+        ],
+    )
+    path = priced_db.conn.execute("pragma database_list").fetchone()[2]
+    res = CliRunner().invoke(main, ["align", "--db", path, "--theme", "smallcap_breadth"])
+    assert res.exit_code == 2 and "unknown theme 'smallcap_breadth'" in res.output  # not in the shipped file
+    res = CliRunner().invoke(main, ["align", "--db", path, "--themes", str(themes_file)])
+    assert res.exit_code == 0, res.output
+    assert f"{len(days)} claims aligned" in res.output
+    rows = priced_db.conn.execute("select count(*) from daily_theme_index where theme = 'smallcap_breadth'")
+    assert rows.fetchone()[0] >= len(days)
+    out = tmp_path / "reports"
+    args = ["compare", "--db", path, "--themes", str(themes_file), "--theme", "smallcap_breadth", "--out", str(out)]
+    res = CliRunner().invoke(main, [*args, "--draws", "200", "--horizons", "1,5"])
+    assert res.exit_code == 0, res.output
+    assert f"compare smallcap_breadth: {len(days)} sessions with claims" in res.output
+    assert (out / "smallcap_breadth" / "smallcap_breadth_report.html").is_file()
+
+
 def test_claims_without_a_usable_time_are_counted_and_skipped(priced_db, claims_adder):
     claims_adder(
         priced_db,
