@@ -150,15 +150,26 @@ def html_to_text(value: str | None) -> str | None:
     return text or None
 
 
-def content_hash(title: str | None, body: str | None, canonical: str | None) -> str | None:
-    """Hash of the normalised text; without a body the URL joins in, so two bare headlines that
-    happen to match are not taken for one article."""
+def content_hash(title: str | None, body: str | None, canonical: str | None, identity: str | None = None) -> str | None:
+    """Hash of the normalised text; without a body the URL joins in (else `identity`: the item's
+    guid, else its publication day), so two bare headlines that happen to match, such as a
+    headline archive's recurring "Wall Street closes higher", are not taken for one article."""
     norm = lambda s: _WS.sub(" ", (s or "")).strip().lower()  # noqa: E731
     t, b = norm(title), norm(body)
     if not t and not b:
         return None
-    key = f"{t}\n{b}" if b else f"{t}\n{canonical or ''}"
+    key = f"{t}\n{b}" if b else f"{t}\n{canonical or identity or ''}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def headline_identity(row: dict) -> str | None:
+    """What tells two bare headlines with one title apart: the guid, else the day the source dates
+    the item (not the day it was fetched: a re-fetch must find the same article)."""
+    if row.get("guid"):
+        return row["guid"]
+    if row.get("published_at") and row.get("timestamp_source", "feed") != "fetched":
+        return str(row["published_at"])[:10]
+    return None
 
 
 def article_id(guid: str | None, canonical: str | None, chash: str | None) -> str | None:
@@ -270,7 +281,7 @@ def finish_row(row: dict, now: str | None = None) -> dict | None:
             raise BadItem(f"{col}: expected text, got {type(value).__name__}")
     row["canonical_url"] = canonical_url(row.get("url"))
     body = row.get("content") or row.get("summary")
-    row["content_hash"] = content_hash(row.get("title"), body, row["canonical_url"])
+    row["content_hash"] = content_hash(row.get("title"), body, row["canonical_url"], headline_identity(row))
     row["id"] = article_id(row.get("guid"), row["canonical_url"], row["content_hash"])
     if row["id"] is None:
         return None
@@ -374,7 +385,12 @@ def store_articles(
                 changes[key] = value
         if "content" in changes or "summary" in changes or "title" in changes:
             body = changes.get("content", existing.get("content")) or changes.get("summary", existing.get("summary"))
-            h = content_hash(changes.get("title", existing.get("title")), body, existing.get("canonical_url"))
+            h = content_hash(
+                changes.get("title", existing.get("title")),
+                body,
+                existing.get("canonical_url"),
+                headline_identity(existing),
+            )
             taken = h and (
                 index.taken("content_hash", h, existing["id"])
                 or db.execute(

@@ -226,3 +226,24 @@ def test_a_file_size_limit_is_one_line_not_a_traceback(tmp_path):
     r = subprocess.run([*cmd, str(tmp_path / "a.jsonl")], preexec_fn=tiny, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and r.stderr.count("\n") == 1
     assert "new.db: cannot write to the database (disk I/O error); is the disk full?" in r.stderr
+
+
+def test_a_headline_archive_keeps_each_day_of_a_recurring_headline(tmp_path, db):
+    """Bare headlines (no body, no URL) with one title on different days are different articles,
+    by guid or, without one, by date; re-importing the file changes nothing."""
+    rows = [
+        {"title": "Wall Street closes higher", "published": f"2019-06-{d}T23:59:00-04:00", "guid": f"w:{d}"}
+        for d in (10, 11, 12)
+    ]
+    (tmp_path / "wires.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (tmp_path / "headlines.csv").write_text(
+        "title,published\nFed holds rates steady,2019-06-19\nFed holds rates steady,2019-07-31\n"
+        "Fed holds rates steady,2019-07-31\n"
+    )
+    files = [tmp_path / "wires.jsonl", tmp_path / "headlines.csv"]
+    first = import_paths(db, files, timezone="America/New_York")  # a bare date: the end of that day there
+    assert (first.articles_new, first.articles_updated, first.articles_duplicate) == (5, 0, 1)
+    days = db.execute("select substr(published_at, 1, 10) from articles order by published_at").fetchall()
+    assert [d[0] for d in days] == ["2019-06-11", "2019-06-12", "2019-06-13", "2019-06-20", "2019-08-01"]
+    again = import_paths(db, files, timezone="America/New_York")
+    assert (again.articles_new, again.articles_updated, again.articles_duplicate) == (0, 0, 6)
