@@ -220,6 +220,7 @@ def _align(db, theme_set, names, window, horizons, count="claims") -> dict:
         if resolution_rows:
             db["claim_resolution"].insert_all(resolution_rows, batch_size=1000)
         _summaries(db, names)
+    store.refresh_statistics(db)  # the browser reads next
 
     return {
         "themes": names,

@@ -214,6 +214,7 @@ TABLES: dict[str, Table] = {
             ("source",),
             ("theme", "stance"),
             ("theme", "certainty"),
+            ("theme", "source"),
         ),
         fts=("sentence",),
     ),
@@ -350,6 +351,8 @@ TABLES: dict[str, Table] = {
         indexes=(
             ("theme", "horizon"),
             ("speaker", "horizon", "resolved", "hit", "forward_return", "stance"),
+            # covers the speakers_hit_rates canned query (one horizon, per speaker, theme and target)
+            ("horizon", "speaker", "theme", "target", "hit", "event_session", "organisation", "signed_return_bp"),
             ("source",),
         ),
     ),
@@ -707,6 +710,15 @@ def copy_article_fields(db: sqlite_utils.Database) -> int:
     return cur.rowcount
 
 
+def refresh_statistics(db: sqlite_utils.Database) -> None:
+    """Index statistics for SQLite's query planner (ANALYZE, sampling at most 1,000 rows per
+    index: about 0.1 s at a million claims). Without them the planner guesses, and at that size
+    some browser queries (latest_claims) scan every claim instead of walking the newest articles:
+    seconds instead of a tenth of one."""
+    db.execute("pragma analysis_limit = 1000")
+    db.execute("analyze")
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction for a batch: all of it lands or none of it does.
@@ -734,6 +746,7 @@ __all__ = [
     "open_db",
     "record_rejected",
     "record_run",
+    "refresh_statistics",
     "transaction",
     "utcnow",
 ]

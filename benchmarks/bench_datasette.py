@@ -95,7 +95,9 @@ def main() -> None:
     port = free_port()
     analyze = str(Path(sys.executable).parent / "analyze")
     server = subprocess.Popen(
-        [analyze, "serve", "--db", str(db_path), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [analyze, "serve", "--db", str(db_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,  # an unread pipe fills with the access log and stalls the server
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -115,13 +117,18 @@ def main() -> None:
             print(f"{'page':58s} {'median ms':>9s} {'max ms':>8s} {'status':>6s}")
             slow = []
             for name, url in pages(database_name(db_path), meta, args.search):
-                status = client.get(url).status_code
                 times = []
-                for _ in range(args.repeat):
-                    t0 = time.perf_counter()
-                    r = client.get(url)
-                    times.append((time.perf_counter() - t0) * 1000)
-                    status = r.status_code
+                try:
+                    status = client.get(url).status_code
+                    for _ in range(args.repeat):
+                        t0 = time.perf_counter()
+                        r = client.get(url)
+                        times.append((time.perf_counter() - t0) * 1000)
+                        status = r.status_code
+                except httpx.TimeoutException:
+                    slow.append(name)
+                    print(f"{name:58s} {'timed out after 60 s':>26s}  <-- over")
+                    continue
                 med = statistics.median(times)
                 flag = "" if med < TARGET_MS and status == 200 else "  <-- over"
                 if flag:
@@ -130,7 +137,10 @@ def main() -> None:
             print(f"{len(slow)} page(s) over target" + (f": {', '.join(slow)}" if slow else ""))
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 if __name__ == "__main__":

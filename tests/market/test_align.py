@@ -234,6 +234,9 @@ def test_cli_align_and_unknown_theme(priced_db, claims_adder, tmp_path):
     res = CliRunner().invoke(main, ["align", "--db", path])
     assert res.exit_code == 0, res.output
     assert "align: 1 claims aligned, 4 returns" in res.output
+    # the planner's index statistics are left behind for the browser's queries
+    stats = dict(priced_db.conn.execute("select tbl, count(*) from sqlite_stat1 group by tbl").fetchall())
+    assert stats.get("claims", 0) >= 5 and "articles" in stats and "claim_returns" in stats
     res = CliRunner().invoke(main, ["align", "--db", path, "--theme", "moon_landing"])
     assert res.exit_code == 2 and "unknown theme 'moon_landing'" in res.output
 
