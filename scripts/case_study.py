@@ -341,6 +341,10 @@ def write_doc(studies: list[dict]) -> Path:
         "narrative shocks (past-only robust |z| >= 2), events a window apart, at least 10. Hit rates: forward-looking "
         "claims against the base rate, clustered on sessions. Out of sample: each relation is re-estimated on the "
         "second half of the sessions alone (for lead-lag, at the lag picked on the first half).",
+        "- **Copies or stories**: `analyze stories` groups copies and updates of one story; each theme's "
+        "second table restates the effect with the index over each story's first mention only. The grouping "
+        "links copies and close rewrites well and loosely related items poorly (`models/stories/README.md`), "
+        "so read that column as copies removed, not as a count of distinct events.",
         "- **Reading a detected relation**: it is an association in time, not a mechanism. Where the target trends, "
         "claims that follow a move can 'predict' its continuation; the lead-lag profile (negative lags: the target "
         "moved first) and the split-sample replication are the checks to read next to it. The main table's q-values "
