@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationErro
 from analyzer import store
 from analyzer.collect.articles import (
     UNDATED,
+    UNIQUE_KEYS,
     BadItem,
     Items,
     StoreCounts,
@@ -413,6 +414,32 @@ def _expand(paths) -> list[Path]:
     return out
 
 
+def last_versions(rows: list[dict]) -> list[dict]:
+    """One row per article, the file's last version of it, in the file's order. Rows are one
+    article when they share an id, guid, canonical URL or content hash (as the store matches
+    them). An archive that holds an item several times (a feed crawled repeatedly, a story
+    re-filed under a new URL) then stores that last version once, and a re-import finds it
+    unchanged instead of stepping through the older versions again."""
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[tuple[str, str], int] = {}
+    for k, row in enumerate(rows):
+        for key in ("id", *UNIQUE_KEYS):
+            value = row.get(key)
+            if not value:
+                continue
+            other = first_with.setdefault((key, value), k)
+            parent[root(k)] = root(other)
+    last = {root(k): k for k in range(len(rows))}
+    return [row for k, row in enumerate(rows) if last[root(k)] == k]
+
+
 def import_paths(
     db: sqlite_utils.Database,
     paths,
@@ -486,10 +513,12 @@ def import_paths(
                 counts["files_failed"] += 1
                 continue
             stored = StoreCounts()
+            rows = last_versions(items.rows)
+            stored.duplicate += len(items.rows) - len(rows)
             try:
-                for i in range(0, len(items.rows), BATCH):
+                for i in range(0, len(rows), BATCH):
                     with store.transaction(db):
-                        c, _ = store_articles(db, items.rows[i : i + BATCH], now)
+                        c, _ = store_articles(db, rows[i : i + BATCH], now)
                     stored.add(c)
                 with store.transaction(db):
                     store.record_rejected(db, run.id, items.rejected)

@@ -247,3 +247,29 @@ def test_a_headline_archive_keeps_each_day_of_a_recurring_headline(tmp_path, db)
     assert [d[0] for d in days] == ["2019-06-11", "2019-06-12", "2019-06-13", "2019-06-20", "2019-08-01"]
     again = import_paths(db, files, timezone="America/New_York")
     assert (again.articles_new, again.articles_updated, again.articles_duplicate) == (0, 0, 6)
+
+
+def test_an_archive_holding_an_item_twice_stores_its_last_version_and_reimports_unchanged(tmp_path, db):
+    """A crawled feed saved as JSONL often holds one URL several times as the item was edited: the
+    last version is stored, and importing the file again updates nothing (so nothing is rescored)."""
+    url = "https://news.example.test/fed-minutes"
+    rows = [
+        {"url": url, "title": "Fed minutes", "published": "2023-07-05T18:00:00Z", "text": "First take."},
+        {"url": "https://news.example.test/other", "title": "Other", "published": "2023-07-05T18:05:00Z"},
+        {"url": url, "title": "Fed minutes show split", "published": "2023-07-05T18:00:00Z", "text": "Full story."},
+        # the same story re-filed under another URL: one article by its content hash
+        {
+            "url": url + "-refiled",
+            "title": "Fed minutes show split",
+            "published": "2023-07-05T19:00:00Z",
+            "text": "Full story.",
+        },
+    ]
+    path = tmp_path / "crawl.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    first = import_paths(db, [path])
+    assert (first.articles_new, first.articles_updated, first.articles_duplicate) == (2, 0, 2)
+    stored = db.execute("select title, content, published_at from articles where title like 'Fed%'").fetchall()
+    assert stored == [("Fed minutes show split", "Full story.", "2023-07-05T19:00:00Z")]
+    again = import_paths(db, [path])
+    assert (again.articles_new, again.articles_updated, again.articles_duplicate) == (0, 0, 4)
