@@ -144,10 +144,11 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
 )
 @click.option(
     "--method",
-    type=click.Choice(["lora", "frozen"]),
+    type=click.Choice(["lora", "frozen", "full"]),
     default="lora",
     show_default=True,
-    help="lora: fine-tune the encoder with low-rank adapters; frozen: logistic-regression head only.",
+    help="lora: fine-tune the encoder with low-rank adapters; frozen: logistic-regression head only; "
+    "full: every encoder weight (an experiment: a 45 MB artifact).",
 )
 @click.option(
     "--out",

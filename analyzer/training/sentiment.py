@@ -2,7 +2,9 @@
 
 `train_sentiment(...)` is what `analyze train` runs. Seeded; the dev splits of every data set
 are removed from the training rows (also across data sets), so they stay clean for evaluation.
-Method "frozen" fits only a logistic-regression head on the frozen encoder (the baseline).
+Method "frozen" fits only a logistic-regression head on the frozen encoder (the baseline);
+"full" trains every encoder weight (at FULL_LR) and stores fp16 deltas of all of them (45 MB, so
+it is an experiment: the model card says why it is not what ships).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from analyzer.training import sentiment_data
 from analyzer.training.lora import adapter_tensors, add_lora, batches, optimizer
 
 VERSION = "minilm-sent-1.0"
+FULL_LR = 1e-4  # the encoder's learning rate with method "full" (lr is the adapters' with "lora")
 
 
 @dataclass
 class TrainConfig:
     data: tuple[str, ...] = sentiment_data.DEFAULT_TRAIN
-    method: str = "lora"  # "lora" or "frozen"
+    method: str = "lora"  # "lora", "frozen" or "full"
     seed: int = 13
     epochs: float = 2.5
     batch_size: int = 32
@@ -99,10 +102,10 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) ->
     y = df["label"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
     if cfg.method == "frozen":
         tensors, extra = _train_frozen(df["text"].tolist(), y, cfg, log)
-    elif cfg.method == "lora":
-        tensors, extra = _train_lora(df["text"].tolist(), y, cfg, log)
+    elif cfg.method in ("lora", "full"):
+        tensors, extra = _train_encoder(df["text"].tolist(), y, cfg, log)
     else:
-        raise AnalyzerError(f"unknown training method {cfg.method!r} (lora or frozen)")
+        raise AnalyzerError(f"unknown training method {cfg.method!r} (lora, full or frozen)")
     seconds = time.time() - t0
     meta = _meta(cfg, df, seconds, extra)
     _save(Path(out_dir), tensors, meta)
@@ -152,7 +155,8 @@ def _embed(tok, enc, texts, max_length, log, batch_size=64):
     return out
 
 
-def _train_lora(texts, y, cfg: TrainConfig, log):
+def _train_encoder(texts, y, cfg: TrainConfig, log):
+    """LoRA adapters (method "lora") or every encoder weight ("full"), with a linear head."""
     import torch
     from torch import nn
 
@@ -160,8 +164,15 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
     from analyzer.nlp.precision import cpu_supports_bf16
 
     tok, enc = load_encoder()
-    ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
-    wrapped = add_lora(enc, cfg.rank, cfg.alpha)
+    full = cfg.method == "full"
+    trained = (lambda n: not n.startswith("pooler.")) if full else (lambda n: "LayerNorm" in n and ".layer." in n)
+    before = {n: p.detach().clone() for n, p in enc.named_parameters() if trained(n)}
+    if full:
+        wrapped: dict = {}
+        for n, p in enc.named_parameters():
+            p.requires_grad_(trained(n))  # the pooler is not used (mean pooling)
+    else:
+        wrapped = add_lora(enc, cfg.rank, cfg.alpha)
     head = nn.Linear(enc.config.hidden_size, len(LABELS))
     enc.train()
     use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
@@ -175,16 +186,17 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
     opt, sched = optimizer(
         enc_params,
         list(head.parameters()),
-        lr=cfg.lr,
+        lr=FULL_LR if full else cfg.lr,
         head_lr=cfg.head_lr,
         weight_decay=cfg.weight_decay,
         warmup=cfg.warmup,
         total=total,
     )
     yt = torch.tensor(y, dtype=torch.long)
+    what = "every encoder weight" if full else f"LoRA r={cfg.rank} on {len(wrapped)} layers"
     log(
-        f"LoRA r={cfg.rank} on {len(wrapped)} layers, {sum(p.numel() for p in enc_params)} trainable "
-        f"encoder params; {total} steps of {cfg.batch_size}; bf16 autocast: {use_bf16}"
+        f"{what}, {sum(p.numel() for p in enc_params)} trainable encoder params; {total} steps of "
+        f"{cfg.batch_size}; bf16 autocast: {use_bf16}"
     )
     step, t0, run_loss = 0, time.time(), 0.0
     while step < total:
@@ -215,7 +227,12 @@ def _train_lora(texts, y, cfg: TrainConfig, log):
                     f"{el:.0f} s elapsed, ~{el / step * (total - step):.0f} s left"
                 )
                 run_loss = 0.0
-    tensors = adapter_tensors(enc, wrapped, ln_before)
+    if full:
+        params = dict(enc.named_parameters())
+        tensors = {f"delta.{n}": (params[n].detach() - b).to(torch.float16) for n, b in before.items()}
+    else:
+        tensors = adapter_tensors(enc, wrapped, before)
     tensors["head.weight"] = head.weight.detach().float()
     tensors["head.bias"] = head.bias.detach().float()
-    return tensors, {"lora_scale": cfg.alpha / cfg.rank, "train_steps": step}
+    extra = {"lora_scale": 0.0 if full else cfg.alpha / cfg.rank, "train_steps": step}
+    return tensors, {**extra, "encoder_lr": FULL_LR if full else cfg.lr}

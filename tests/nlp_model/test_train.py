@@ -52,6 +52,25 @@ def test_one_step_smoke(tmp_path, shared_sentiment):
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
 
 
+def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
+    """Method "full" trains every encoder weight and stores them as deltas the loader merges."""
+    from safetensors.torch import load_file
+
+    from analyzer.nlp.model import EncoderSentimentModel
+    from analyzer.training.sentiment import FULL_LR, TrainConfig, train_sentiment
+
+    cfg = TrainConfig(data=("twitter",), method="full", limit=48, max_steps=1, batch_size=16, log_every=1)
+    lines = []
+    meta = train_sentiment(tmp_path / "m", cfg, log=lines.append)
+    assert meta["encoder_lr"] == FULL_LR and meta["lora_scale"] == 0.0
+    assert any(line.startswith("every encoder weight") for line in lines)
+    tensors = load_file(str(tmp_path / "m" / "sentiment.safetensors"))
+    assert "delta.embeddings.word_embeddings.weight" in tensors and not any(k.startswith("lora.") for k in tensors)
+    assert tensors["delta.encoder.layer.0.attention.self.query.weight"].abs().max() > 0  # one step moved it
+    p = EncoderSentimentModel(tmp_path / "m").predict(["Profit rose.", "Loss widened."]).probs
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
+
+
 def test_fast_encoder_matches_transformers_bert():
     """The inference path's plain-torch forward equals transformers' BertModel (fp32)."""
     import torch
