@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -36,10 +37,24 @@ db_option = click.option(
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable JSON summary.")
 
+
+def _themes_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The theme definitions file must exist; a theme's name given here is pointed at --theme."""
+    if value is None or Path(value).is_file():
+        return value
+    if Path(value).exists():
+        raise click.BadParameter(f"{value!r} is not a file (a theme definitions YAML file)")
+    hint = ""
+    if "/" not in value and "." not in value:
+        hint = f"; to pick one theme, use --theme {value}"
+    raise click.BadParameter(f"File {value!r} does not exist{hint}")
+
+
 themes_option = click.option(
     "--themes",
     "themes_path",
-    type=click.Path(exists=True, dir_okay=False),
+    type=click.Path(dir_okay=False),
+    callback=_themes_file,
     default=None,
     show_default="models/themes.yml, or $ANALYZE_MODELS_DIR/themes.yml",
     help="Theme definitions file.",
