@@ -39,9 +39,12 @@ def database_name(db_path: str | Path) -> str:
     return Path(db_path).stem
 
 
-def load_metadata(db_name: str, path: str | Path = METADATA_FILE, db_path: str | Path | None = None) -> dict[str, Any]:
+def load_metadata(
+    db_name: str, path: str | Path = METADATA_FILE, db_path: str | Path | None = None, themes_path=None
+) -> dict[str, Any]:
     """The shipped metadata for the database `db_name`: the placeholder renamed, a dashboard panel
-    per theme, and (given `db_path`) descriptions of what this database holds."""
+    per theme (of `themes_path`, default the shipped definitions), and (given `db_path`)
+    descriptions of what this database holds."""
     from analyzer.browse.dashboard import theme_panels
     from analyzer.themes import load_themes
 
@@ -54,7 +57,7 @@ def load_metadata(db_name: str, path: str | Path = METADATA_FILE, db_path: str |
         raise AnalyzerError(f"{path}: invalid JSON ({exc})") from None
     dashboard = meta.get("plugins", {}).get("datasette-dashboards", {}).get(DASHBOARD)
     if dashboard is not None:
-        charts, rows = theme_panels(load_themes().themes.values(), PLACEHOLDER)
+        charts, rows = theme_panels(load_themes(themes_path).themes.values(), PLACEHOLDER)
         layout = dashboard.get("layout", [])
         dashboard["layout"] = layout[:1] + rows + layout[1:]  # the intro first, the panels, then the rest
         dashboard["charts"] = {**dashboard.get("charts", {}), **charts}
@@ -161,8 +164,9 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run Datasette on `db_path` until interrupted (blocks); prints the URLs first."""
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, themes_path=None) -> None:
+    """Run Datasette on `db_path` until interrupted (blocks); prints the URLs first. The dashboard
+    has a panel per theme of `themes_path` (default the shipped definitions)."""
     from analyzer import store
 
     db_path = Path(db_path)
@@ -176,7 +180,8 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> Non
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with tempfile.TemporaryDirectory(prefix="analyze-serve-") as tmp:
         meta_path = Path(tmp) / "metadata.json"
-        meta_path.write_text(json.dumps(load_metadata(database_name(db_path), db_path=db_path)))
+        meta = load_metadata(database_name(db_path), db_path=db_path, themes_path=themes_path)
+        meta_path.write_text(json.dumps(meta))
         u = urls(db_path, host, port)
         click.echo(f"Serving {db_path} at {u['home']}")
         click.echo(f"  tables and canned queries: {u['database']}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli.common import REPORTS_DEFAULT, db_option, reports_dir
+from analyzer.cli.common import REPORTS_DEFAULT, db_option, reports_dir, themes_option
 
 
 @click.command()
@@ -13,11 +13,12 @@ from analyzer.cli.common import REPORTS_DEFAULT, db_option, reports_dir
     "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 exposes it to the network)."
 )
 @click.option("--port", "-p", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(db_path: str, host: str, port: int) -> None:
+@themes_option
+def serve(db_path: str, host: str, port: int, themes_path: str | None) -> None:
     """Browse the database in Datasette, with canned queries and charts."""
     from analyzer.browse.serve import serve as run
 
-    run(db_path, host=host, port=port)
+    run(db_path, host=host, port=port, themes_path=themes_path)
 
 
 @click.command()

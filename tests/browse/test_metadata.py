@@ -52,6 +52,22 @@ def test_metadata_is_renamed_for_the_served_file(tmp_path):
     assert args[args.index("--host") + 1] == "127.0.0.1"
 
 
+def test_dashboard_panels_follow_a_custom_themes_file(tmp_path):
+    """`serve --themes FILE` draws a panel per theme of that file, as score, align and compare read it."""
+    import yaml
+
+    from analyzer.themes import THEMES_FILE
+
+    spec = yaml.safe_load(THEMES_FILE.read_text())
+    spec["themes"] = {"smallcap_breadth": spec["themes"]["small_cap_rotation"]}
+    path = tmp_path / "mine.yml"
+    path.write_text(yaml.safe_dump(spec))
+    charts = load_metadata("my_research", themes_path=path)["plugins"]["datasette-dashboards"]["narratives"]["charts"]
+    assert "smallcap_breadth_finding" in charts and "small_cap_rotation_finding" not in charts
+    shipped = load_metadata("my_research")["plugins"]["datasette-dashboards"]["narratives"]["charts"]
+    assert "small_cap_rotation_finding" in shipped and "smallcap_breadth_finding" not in shipped
+
+
 def test_canned_queries_cover_the_issue(metadata):
     queries = metadata["databases"][PLACEHOLDER]["queries"]
     for name in (
