@@ -14,6 +14,11 @@ Prints precision and recall of "same story" at the shipped threshold:
 
     .venv/bin/python benchmarks/eval_stories.py            # report
     .venv/bin/python benchmarks/eval_stories.py --write    # refit on all pairs, write pair_model.json
+    .venv/bin/python benchmarks/eval_stories.py --db archive.db  # also: story ids after `analyze stories`
+
+With --db (a database of the 2023 archive after `analyze stories`), the same figures for what users
+see: whether the two items ended in one story, chains of links included. A pair whose item the
+importer merged into another article (a duplicate) counts as not linked.
 """
 
 from __future__ import annotations
@@ -107,6 +112,28 @@ def weighted_pr(y: np.ndarray, pred: np.ndarray, strata: np.ndarray, draws: int 
     return (p, lo[0], hi[0]), (r, lo[1], hi[1])
 
 
+def same_story_in(db_path: str, pairs: list[dict]) -> np.ndarray:
+    """Whether each pair's two items share a story id in a grouped database (found by URL)."""
+    import sqlite3
+
+    from analyzer.collect.articles import canonical_url
+
+    con = sqlite3.connect(db_path)
+    story: dict[str, str] = {}
+    for url, canonical, sid in con.execute(
+        "select a.url, a.canonical_url, s.story_id from articles a join article_stories s on s.article_id = a.id"
+    ):
+        story[url] = sid
+        if canonical:
+            story.setdefault(canonical, sid)
+    con.close()
+
+    def of(url: str) -> str | None:
+        return story.get(url) or story.get(canonical_url(url) or "")
+
+    return np.array([of(p["a"]) is not None and of(p["a"]) == of(p["b"]) for p in pairs])
+
+
 def fit(X: np.ndarray, y: np.ndarray):
     from sklearn.linear_model import LogisticRegression
 
@@ -116,6 +143,7 @@ def fit(X: np.ndarray, y: np.ndarray):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--write", action="store_true", help="refit on all pairs and write models/stories/pair_model.json")
+    ap.add_argument("--db", help="a database of the 2023 archive after `analyze stories`: judge its story ids too")
     args = ap.parse_args()
     pairs = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
     items = load_items()
@@ -157,6 +185,14 @@ def main() -> None:
         f"over the whole candidate pool ({sum(POOL.values()):,} pairs; strata weighted by their sampling rate): "
         f"precision {wp:.2f} [{wp_lo:.2f}, {wp_hi:.2f}], recall {wr:.2f} [{wr_lo:.2f}, {wr_hi:.2f}]"
     )
+    if args.db:
+        grouped = same_story_in(args.db, pairs)
+        p, r = pr(y, grouped)
+        (wp, wp_lo, wp_hi), (wr, wr_lo, wr_hi) = weighted_pr(y, grouped, strata)
+        print(
+            f"story ids in {args.db}: labelled pairs {p:.3f} / {r:.3f}; candidate pool precision {wp:.2f} "
+            f"[{wp_lo:.2f}, {wp_hi:.2f}], recall {wr:.2f} [{wr_lo:.2f}, {wr_hi:.2f}]"
+        )
     p, r = pr(y, honest)
     print(
         f"target precision >= 0.95 at recall >= 0.90 -> {'met' if p >= 0.95 and r >= 0.90 else 'NOT met'} "
