@@ -214,12 +214,17 @@ def _since(db, window_hours: float) -> str | None:
     return datetime.fromtimestamp(t - window_hours * 3600, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def group_stories(db, *, window_hours: float = WINDOW_HOURS, regroup: bool = False, model_file=None) -> StoriesSummary:
-    """Group articles into stories and compute every claim's novelty; the run is recorded."""
-    args = {"window_hours": window_hours, "regroup": regroup}
+def group_stories(
+    db, *, window_hours: float = WINDOW_HOURS, regroup: bool = False, model_file=None, min_prob: float | None = None
+) -> StoriesSummary:
+    """Group articles into stories and compute every claim's novelty; the run is recorded.
+    `min_prob`: link a pair at this probability or more (default the pair model's threshold);
+    higher makes fewer wrong links and misses more copies."""
+    args = {"window_hours": window_hours, "regroup": regroup, "min_prob": min_prob}
     with store.record_run(db, "stories", args, libraries=("scikit-learn",)) as run:
         t0 = time.perf_counter()
         model = load_pair_model(Path(model_file) if model_file else None)
+        threshold = float(model["threshold"] if min_prob is None else min_prob)
         since = None if regroup else _since(db, window_hours)
         repeats = title_counts(db)
         items = _load_articles(db, since, repeats)
@@ -242,7 +247,7 @@ def group_stories(db, *, window_hours: float = WINDOW_HOURS, regroup: bool = Fal
             probs = same_story_prob(feats, model)
             parent: dict[int, tuple[float, int]] = {}  # later article -> (probability, its best earlier match)
             for (i, j, _), p in zip(pairs, probs):
-                if p >= model["threshold"] and p > parent.get(j, (0.0, -1))[0]:
+                if p >= threshold and p > parent.get(j, (0.0, -1))[0]:
                     parent[j] = (float(p), i)
             for j, (_, i) in parent.items():
                 groups.union(i, j)

@@ -183,11 +183,21 @@ def extract(src, jsonl, model, claim_model, themes_path, theme_names, batch_size
     help="Copies of a story are looked for this many hours apart at most; also the novelty window.",
 )
 @click.option("--regroup", is_flag=True, help="Regroup every article, not only from the first new one.")
+@click.option(
+    "--min-prob",
+    type=click.FloatRange(0.05, 0.99),
+    default=None,
+    show_default="the pair model's threshold, 0.5",
+    help="Link two articles when the pair model gives them at least this probability of one story. Higher: "
+    "fewer wrong links, more copies missed (models/stories/README.md gives both by value); with --regroup "
+    "it applies to stories already stored.",
+)
 @json_option
-def stories(db_path, window_hours, regroup, as_json):
+def stories(db_path, window_hours, regroup, min_prob, as_json):
     """Group copies of one story across outlets and feed updates; each claim's novelty."""
     from analyzer import store
     from analyzer.stories import group_stories
 
-    summary = group_stories(store.open_db(db_path, create=False), window_hours=window_hours, regroup=regroup)
+    db = store.open_db(db_path, create=False)
+    summary = group_stories(db, window_hours=window_hours, regroup=regroup, min_prob=min_prob)
     emit_summary(summary, as_json)

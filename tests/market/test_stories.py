@@ -118,6 +118,25 @@ def test_copies_share_a_story_and_claims_carry_novelty(tmp_path):
     assert group_stories(db, regroup=True).changed == 0
 
 
+def test_a_stricter_link_probability_links_less_and_is_recorded(tmp_path):
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    db = make_db(tmp_path / "s.db")
+    default = group_stories(db)
+    strict = group_stories(db, regroup=True, min_prob=0.99)
+    assert strict.links < default.links and strict.stories > default.stories
+    assert (
+        json.loads(db.execute("select arguments from runs order by id desc limit 1").fetchone()[0])["min_prob"] == 0.99
+    )
+    res = CliRunner().invoke(main, ["stories", "--db", str(tmp_path / "s.db"), "--regroup", "--min-prob", "0.5"])
+    assert res.exit_code == 0, res.output
+    assert story_of(db)["copy"] == "wire"  # back to the model's own threshold: the copy joins the wire story
+    res = CliRunner().invoke(main, ["stories", "--db", str(tmp_path / "s.db"), "--min-prob", "1.5"])
+    assert res.exit_code == 2 and "--min-prob" in res.output
+
+
 def test_align_counts_stories_once(priced_db):
     db = priced_db
     with store.transaction(db):
