@@ -23,6 +23,10 @@ Pair features (models/stories/pair_model.json holds the weights, fitted on label
   names       Jaccard overlap of capitalised words
   numbers     Jaccard overlap of numbers
   same_source 1 when both come from the same source
+  embedding   cosine of the two texts' sentence embeddings (the plain all-MiniLM-L6-v2 encoder the
+              models build on, first EMBED_TOKENS tokens): paraphrases that share few words, and
+              texts that share words but not a happening, are told apart; only articles in a
+              candidate pair are embedded
 
 Novelty (table claim_novelty, one row per claim): a claim is a first mention when no claim of the
 same theme from the same story was published in the `window_hours` before it; prior_24h and
@@ -46,13 +50,15 @@ from pathlib import Path
 import numpy as np
 
 from analyzer import store
+from analyzer.errors import AnalyzerError
 from analyzer.records import StoriesSummary
 
 WINDOW_HOURS = 72
 MIN_COSINE = 0.2
 TEXT_CHARS = 600  # title + this much of the body: wire copies differ most further down
 RECURRING_TITLE = 5  # a headline seen this often in the database is a rubric, not a story
-FEATURES = ("cosine", "log_gap", "log_repeat", "names", "numbers", "same_source")
+FEATURES = ("cosine", "log_gap", "log_repeat", "names", "numbers", "same_source", "embedding")
+EMBED_TOKENS = 64
 _WORD = re.compile(r"\W+")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+\b")
 _NUMBER = re.compile(r"\d[\d.,]*")
@@ -64,8 +70,15 @@ def model_path() -> Path:
     return MODELS_DIR / "stories" / "pair_model.json"
 
 
-def load_pair_model(path: Path | None = None) -> dict:
-    return json.loads((path or model_path()).read_text())
+def load_pair_model(path: Path | None = None, *, check: bool = True) -> dict:
+    path = path or model_path()
+    model = json.loads(path.read_text())
+    if check and list(model.get("features", ())) != list(FEATURES):
+        raise AnalyzerError(
+            f"{path}: a pair model for features {model.get('features')}, not {list(FEATURES)}; "
+            "refit it with benchmarks/eval_stories.py --write"
+        )
+    return model
 
 
 def norm_title(title: str | None) -> str:
@@ -97,8 +110,32 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def pair_features(a: dict, b: dict, cosine: float, repeats: Counter) -> list[float]:
-    """The FEATURES of one pair; a and b carry text, t (epoch seconds), title and source."""
+def embed(texts: list[str], batch_size: int = 128) -> np.ndarray:
+    """L2-normalised sentence embeddings (mean pooling) of the plain encoder, EMBED_TOKENS tokens."""
+    import torch
+
+    from analyzer.nlp.encoder import FastEncoder, mean_pool
+    from analyzer.nlp.precision import choose_precision, choose_threads
+
+    enc = FastEncoder()
+    if choose_precision() == "bf16":
+        enc.to(torch.bfloat16)
+    threads = choose_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    out = np.zeros((len(texts), enc.hidden_size), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+    with torch.inference_mode():
+        for s in range(0, len(texts), batch_size):
+            idx = order[s : s + batch_size]
+            ids, mask = enc.tokenize([texts[i] or "" for i in idx], EMBED_TOKENS)
+            out[idx] = torch.nn.functional.normalize(mean_pool(enc(ids, mask), mask).float(), dim=-1).numpy()
+    return out
+
+
+def pair_features(a: dict, b: dict, cosine: float, repeats: Counter, embedding: float) -> list[float]:
+    """The FEATURES of one pair; a and b carry text, t (epoch seconds), title and source;
+    `embedding` is the cosine of their embeddings."""
     gap_h = abs(a["t"] - b["t"]) / 3600
     repeat = max(repeats[norm_title(a["title"])], repeats[norm_title(b["title"])])
     return [
@@ -108,6 +145,7 @@ def pair_features(a: dict, b: dict, cosine: float, repeats: Counter) -> list[flo
         _jaccard(_names(a), _names(b)),
         _jaccard(_numbers(a), _numbers(b)),
         float(a["source"] == b["source"]),
+        embedding,
     ]
 
 
@@ -243,7 +281,11 @@ def group_stories(
                     seeds[it["story_id"]] = k
         links = 0
         if pairs:
-            feats = np.array([pair_features(items[i], items[j], c, repeats) for i, j, c in pairs])
+            paired = sorted({k for i, j, _ in pairs for k in (i, j)})
+            vectors = dict(zip(paired, embed([items[k]["text"] for k in paired])))
+            feats = np.array(
+                [pair_features(items[i], items[j], c, repeats, float(vectors[i] @ vectors[j])) for i, j, c in pairs]
+            )
             probs = same_story_prob(feats, model)
             parent: dict[int, tuple[float, int]] = {}  # later article -> (probability, its best earlier match)
             for (i, j, _), p in zip(pairs, probs):
