@@ -2,8 +2,8 @@
 
 A story is what several articles report: wire copies, feed re-publications and updates,
 cross-outlet write-ups of the same event. Two articles are linked when a small logistic model
-over cheap pair features says they report the same story; stories are the groups of links
-(union-find), and a story's id is the id of its earliest article.
+over pair features (lexical ones and an embedding cosine) says they report the same story;
+stories are the groups of links (union-find), and a story's id is the id of its earliest article.
 
 Each article joins the story of its one best-matching earlier article (if any pair clears the
 model's threshold), so a digest that mentions two stories cannot weld them into one; stories

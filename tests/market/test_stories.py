@@ -137,6 +137,19 @@ def test_a_stricter_link_probability_links_less_and_is_recorded(tmp_path):
     assert res.exit_code == 2 and "--min-prob" in res.output
 
 
+def test_a_pair_model_for_other_features_is_a_clear_error(tmp_path):
+    from analyzer.errors import AnalyzerError
+    from analyzer.stories import load_pair_model
+
+    db = make_db(tmp_path / "s.db")
+    old = {**load_pair_model(), "features": ["cosine", "log_gap"], "weights": [1.0, -1.0]}
+    path = tmp_path / "old_pair_model.json"
+    path.write_text(json.dumps(old))
+    with pytest.raises(AnalyzerError, match="refit it with benchmarks/eval_stories.py --write"):
+        group_stories(db, model_file=path)
+    assert db.execute("select count(*) from article_stories").fetchone()[0] == 0  # nothing written
+
+
 def test_align_counts_stories_once(priced_db):
     db = priced_db
     with store.transaction(db):
