@@ -145,7 +145,7 @@ def test_a_pair_model_for_other_features_is_a_clear_error(tmp_path):
     old = {**load_pair_model(), "features": ["cosine", "log_gap"], "weights": [1.0, -1.0]}
     path = tmp_path / "old_pair_model.json"
     path.write_text(json.dumps(old))
-    with pytest.raises(AnalyzerError, match="refit it with benchmarks/eval_stories.py --write"):
+    with pytest.raises(AnalyzerError, match=r"refit it with benchmarks/eval_stories\.py --write"):
         group_stories(db, model_file=path)
     assert db.execute("select count(*) from article_stories").fetchone()[0] == 0  # nothing written
 
