@@ -36,6 +36,22 @@ def analyze(*args, env=None):
     return CliRunner().invoke(main, list(args), env={**TEST_ENV, **(env or {})}, catch_exceptions=False)
 
 
+def feeds_fetched(proc, db_path: Path, at_least: int, within: float = 60.0) -> int:
+    """Poll the database of a running `analyze fetch` (bounded) until `at_least` feeds are
+    committed, the process ends or `within` seconds pass; the number of committed feeds."""
+    deadline = time.monotonic() + within
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None and done < at_least:
+        if db_path.exists():
+            try:
+                with sqlite3.connect(db_path, timeout=1) as c:
+                    done = c.execute("select count(*) from feeds where last_fetched_at is not null").fetchone()[0]
+            except sqlite3.OperationalError:
+                done = 0
+        time.sleep(0.02)
+    return done
+
+
 def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, tmp_path):
     n_feeds, n_items = 30, 150
     urls = [server.add(f"/f{i}", body=rss(make_items(f"k{i}", n_items)), validators=True) for i in range(n_feeds)]
@@ -64,18 +80,7 @@ def test_interrupted_fetch_leaves_consistent_db_that_next_run_completes(server, 
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        done = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            if db_path.exists():
-                try:
-                    with sqlite3.connect(db_path, timeout=1) as c:
-                        done = c.execute("select count(*) from feeds where last_fetched_at is not null").fetchone()[0]
-                except sqlite3.OperationalError:
-                    done = 0
-            if done >= 2:
-                break
-            time.sleep(0.02)
+        done = feeds_fetched(proc, db_path, at_least=2)
         assert proc.poll() is None, proc.stderr.read().decode()
         assert done >= 2, "the fetch made no progress within 60s"
         workers = children_of(proc.pid)
@@ -132,16 +137,7 @@ def test_sigterm_is_handled_like_ctrl_c_and_the_run_says_interrupted(server, tmp
     cmd = [sys.executable, "-c", "from analyzer.cli import main; main()", "fetch", *args, "--db", str(db_path)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        done = 0
-        while time.monotonic() < deadline and proc.poll() is None and done < 2:
-            if db_path.exists():
-                try:
-                    with sqlite3.connect(db_path, timeout=1) as c:
-                        done = c.execute("select count(*) from feeds where last_fetched_at is not null").fetchone()[0]
-                except sqlite3.OperationalError:
-                    done = 0
-            time.sleep(0.02)
+        done = feeds_fetched(proc, db_path, at_least=2)
         assert proc.poll() is None and done >= 2, "the fetch did not get going"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
