@@ -115,14 +115,10 @@ def embed(texts: list[str], batch_size: int = 128) -> np.ndarray:
     import torch
 
     from analyzer.nlp.encoder import FastEncoder, mean_pool
-    from analyzer.nlp.precision import choose_precision, choose_threads
+    from analyzer.nlp.precision import choose_precision, ready_for_inference
 
     enc = FastEncoder()
-    if choose_precision() == "bf16":
-        enc.to(torch.bfloat16)
-    threads = choose_threads()
-    if threads:
-        torch.set_num_threads(threads)
+    ready_for_inference(enc, choose_precision())
     out = np.zeros((len(texts), enc.hidden_size), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
     with torch.inference_mode():

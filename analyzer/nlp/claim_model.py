@@ -121,12 +121,11 @@ class ClaimModel:
         self._load()
 
     def _load(self) -> None:
-        import torch
         from safetensors.torch import load_file
 
         from analyzer.nlp.encoder import FastEncoder, raw_tokenizer
         from analyzer.nlp.model import apply_deltas
-        from analyzer.nlp.precision import choose_threads
+        from analyzer.nlp.precision import ready_for_inference
 
         self.encoder = FastEncoder()
         self.tokenizer = raw_tokenizer()
@@ -144,11 +143,7 @@ class ClaimModel:
         missing = [t for t in self.themes if f"theme.{t}" not in self.heads]
         if missing or "orientation" not in self.heads or "certainty" not in self.heads:
             raise AnalyzerError(f"{self.path}: the artifact lacks heads for {missing or 'orientation/certainty'}")
-        if self.precision == "bf16":
-            self.encoder.to(torch.bfloat16)
-        threads = choose_threads()
-        if threads:
-            torch.set_num_threads(threads)
+        ready_for_inference(self.encoder, self.precision)
 
     def judge(self, inputs: list[ClaimInput], batch_size: int = 64) -> Judgement:
         import torch

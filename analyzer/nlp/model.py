@@ -73,10 +73,10 @@ class EncoderSentimentModel:
         self._load()
 
     def _load(self) -> None:
-        import torch
         from safetensors.torch import load_file
 
         from analyzer.nlp.encoder import FastEncoder
+        from analyzer.nlp.precision import ready_for_inference
 
         self.encoder = FastEncoder()  # plain torch: no transformers import at start-up
         tensors = load_file(str(self.path / ARTIFACT_WEIGHTS))
@@ -85,13 +85,7 @@ class EncoderSentimentModel:
         self.head_b = tensors["head.bias"].float()
         if list(self.meta.get("labels", LABELS)) != list(LABELS):
             raise AnalyzerError(f"{self.path}: head labels {self.meta.get('labels')} are not {LABELS}")
-        if self.precision == "bf16":
-            self.encoder.to(torch.bfloat16)
-        from analyzer.nlp.precision import choose_threads
-
-        threads = choose_threads()
-        if threads:
-            torch.set_num_threads(threads)
+        ready_for_inference(self.encoder, self.precision)
 
     def predict(self, texts: list[str], batch_size: int = 64) -> Prediction:
         import torch

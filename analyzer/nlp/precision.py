@@ -107,3 +107,14 @@ def choose_threads() -> int | None:
         except OSError:
             return None
     return max(1, min(cores, int(idle + 0.5)))
+
+
+def ready_for_inference(encoder, precision: str) -> None:
+    """The encoder in `precision` ("bf16" casts its weights) and torch on choose_threads()."""
+    import torch
+
+    if precision == "bf16":
+        encoder.to(torch.bfloat16)
+    threads = choose_threads()
+    if threads:
+        torch.set_num_threads(threads)
