@@ -51,6 +51,7 @@ import numpy as np
 
 from analyzer import store
 from analyzer.errors import AnalyzerError
+from analyzer.groups import Groups
 from analyzer.records import StoriesSummary
 
 WINDOW_HOURS = 72
@@ -189,24 +190,6 @@ def candidate_pairs(items: list[dict], window_hours: float, min_cosine: float = 
     return out
 
 
-class _Groups:
-    """Union-find whose root is the group's earliest item (items are in time order)."""
-
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
 def title_counts(db) -> Counter:
     return Counter(norm_title(r[0]) for r in db.execute("select title from articles where title is not null"))
 
@@ -267,7 +250,7 @@ def group_stories(
             if regroup:
                 it["story_id"] = None  # regroup from scratch: no story is kept
         pairs = candidate_pairs(items, window_hours)
-        groups = _Groups(len(items))
+        groups = Groups(len(items))  # items are in time order: a group's root is its earliest article
         seeds: dict[str, int] = {}  # existing story ids in the loaded span keep their members together
         for k, it in enumerate(items):
             if it["story_id"] is not None:

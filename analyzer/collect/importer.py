@@ -48,6 +48,7 @@ from analyzer.collect.articles import (
 from analyzer.collect.dates import BadDate, zone
 from analyzer.collect.parse import entries_to_rows, parse_feed
 from analyzer.errors import AnalyzerError
+from analyzer.groups import Groups
 from analyzer.records import ImportSummary, Rejected
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
@@ -420,24 +421,15 @@ def last_versions(rows: list[dict]) -> list[dict]:
     them). An archive that holds an item several times (a feed crawled repeatedly, a story
     re-filed under a new URL) then stores that last version once, and a re-import finds it
     unchanged instead of stepping through the older versions again."""
-    parent = list(range(len(rows)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    groups = Groups(len(rows))
     first_with: dict[tuple[str, str], int] = {}
     for k, row in enumerate(rows):
         for key in ("id", *UNIQUE_KEYS):
             value = row.get(key)
-            if not value:
-                continue
-            other = first_with.setdefault((key, value), k)
-            parent[root(k)] = root(other)
-    last = {root(k): k for k in range(len(rows))}
-    return [row for k, row in enumerate(rows) if last[root(k)] == k]
+            if value:
+                groups.union(k, first_with.setdefault((key, value), k))
+    last = {groups.find(k): k for k in range(len(rows))}
+    return [row for k, row in enumerate(rows) if last[groups.find(k)] == k]
 
 
 def import_paths(
