@@ -344,55 +344,57 @@ def _daily_index(claims, names, sessions, window, unit="claims"):
     for c in firsts:
         story_counts[(c["theme"], c["event_session"])] += 1
     # Both counts are kept whatever the unit, so that `compare` can report the other one beside it.
-    both = {"claims": _session_indexes(claims), "stories": _session_indexes(firsts) if grouped else {}}
+    both = {"claims": _session_means(claims), "stories": _session_means(firsts) if grouped else {}}
     if unit == "stories":
-        claims = firsts
+        claims = firsts  # all of them when nothing is grouped: every claim is then a first mention
         if not claims:
             return []
+    main = both["stories"] if unit == "stories" and grouped else both["claims"]
     lo = min(c["session_idx"] for c in claims)
     hi = max(c["session_idx"] for c in claims)
     grid = list(sessions[lo : hi + 1])
     total = defaultdict(int)
     for c in claims:
         total[c["event_session"]] += 1
+
+    def index_of(means: dict, theme: str, session: str) -> float | None:
+        m = means.get((theme, session))
+        return m["index"] if m else None
+
     rows = []
     for theme in names:
-        per = defaultdict(list)
-        for c in claims:
-            if c["theme"] == theme:
-                per[c["event_session"]].append(c)
-        if not per:
+        if not any(t == theme for t, _ in main):
             continue
-        means = {s: _headline_means(items) for s, items in per.items()}
-        index = np.array([means[s]["index"] if s in means else np.nan for s in grid])
+        index = np.array([np.nan if (v := index_of(main, theme, s)) is None else v for s in grid])
         z = past_robust_z(index, window)
         for k, s in enumerate(grid):
-            m = means.get(s)
+            m = main.get((theme, s))
+            count = m["claims"] if m else 0
             rows.append(
                 {
                     "theme": theme,
                     "session": s,
-                    "claim_count": len(per.get(s, ())),
+                    "claim_count": count,
                     "headline_count": m["headlines"] if m else 0,
                     "story_count": story_counts.get((theme, s), 0) if grouped else None,
                     "mean_stance": m["stance"] if m else None,
                     "mean_sentiment": m["sentiment"] if m else None,
                     "index_value": m["index"] if m else None,
-                    "index_claims": both["claims"].get((theme, s)),
-                    "index_stories": both["stories"].get((theme, s)),
+                    "index_claims": index_of(both["claims"], theme, s),
+                    "index_stories": index_of(both["stories"], theme, s),
                     "index_z": None if math.isnan(z[k]) else float(z[k]),
-                    "attention_share": float(len(per.get(s, ())) / total[s]) if total.get(s) else None,
+                    "attention_share": float(count / total[s]) if total.get(s) else None,
                 }
             )
     return rows
 
 
-def _session_indexes(claims) -> dict[tuple[str, str], float | None]:
-    """(theme, session) -> the index value of those claims (each headline counted once)."""
+def _session_means(claims) -> dict[tuple[str, str], dict]:
+    """(theme, session) -> the claims' count and headline means (index, stance, sentiment)."""
     per = defaultdict(list)
     for c in claims:
         per[(c["theme"], c["event_session"])].append(c)
-    return {key: _headline_means(items)["index"] for key, items in per.items()}
+    return {key: {**_headline_means(items), "claims": len(items)} for key, items in per.items()}
 
 
 def _headline_means(items) -> dict:
