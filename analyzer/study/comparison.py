@@ -122,17 +122,25 @@ def _story_total(db, theme: str) -> int | None:
     return db.execute("select sum(story_count) from daily_theme_index where theme = ?", [theme]).fetchone()[0]
 
 
-def _by_count(db, theme: str, panel: Panel, pos_of: dict, horizons, draws_) -> list[dict]:
-    """The predictive beta with the index counting every claim and counting each story once, side by
-    side (both kept by the same `align`), each with its own null; none before `analyze stories`."""
-    out: list[dict] = []
+def _count_series(db, theme: str, pos_of: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Grid positions and values of the index over every claim and over each story once (both
+    kept by the same `align`); empty before `analyze stories`."""
+    out = {}
     for count in COUNTS:
         sessions, x, _ = _index_frame(db, theme, f"index_{count}")
         keep = ~np.isnan(x)
         if not keep.any():
-            return []
-        pos = np.array([pos_of[s] for s, k in zip(sessions, keep) if k], dtype=np.int64)
-        alt = Panel(panel.target, panel.kind, panel.levels, pos, x[keep], sessions=panel.sessions)
+            return {}
+        out[count] = (np.array([pos_of[s] for s, k in zip(sessions, keep) if k], dtype=np.int64), x[keep])
+    return out
+
+
+def _by_count(series: dict, panel: Panel, horizons, draws_) -> list[dict]:
+    """The predictive beta with the index counting every claim and counting each story once, side by
+    side, each with its own null."""
+    out: list[dict] = []
+    for count, (pos, x) in series.items():
+        alt = Panel(panel.target, panel.kind, panel.levels, pos, x, sessions=panel.sessions)
         if alt.n < predictive.MIN_SESSIONS:
             continue
         rows, _ = predictive.effects(alt, horizons, draws_)
@@ -198,11 +206,12 @@ def _compare(db, theme_def, horizons, out_dir, seed, signal, draws, params, run_
         summary["block"] = block
         draws_ = nulls.Draws(seed=seed, draws=draws, block=block)
         resolution = _resolution_claims(db, theme)
+        by_count_series = _count_series(db, theme, pos_of)
         for target in theme_def.targets:
             levels = returns.target_levels(db, target, grid).to_numpy()
             panel = Panel(target.name, target.kind, levels, pos, x[observed], sessions=grid)
             t_rows, figs = _target(db, panel, target, z_grid[pos], horizons, draws_, summary)
-            t_rows += _by_count(db, theme, panel, pos_of, horizons, draws_)
+            t_rows += _by_count(by_count_series, panel, horizons, draws_)
             figs.update(grid=grid, x_grid=x_grid, levels=levels, unit=panel.unit, bp=panel.bp)
             hit_rows = _hit_rates(resolution.get(target.name, {}), panel, horizons, pos_of, draws_, hit_tables)
             group_rates += hit_tables.pop("_groups", [])
