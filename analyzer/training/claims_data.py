@@ -6,6 +6,9 @@
               the frozen blind split, scored once per release and never trained or tuned on.
     written   sentences written for the project in the style of market commentary, with their
               labels (models/claims/labels/written.jsonl): training only.
+    flips     real training sentences with their direction reversed by an annotator's minimal
+              edit (analyzer.training.counterfactuals; models/claims/labels/real_flips.jsonl,
+              stored by reference): training only, on the side of the split of their original.
     pairs     minimal pairs that teach which way a move points (analyzer.training.direction_pairs),
               generated with a fixed seed: training only.
     project   the earlier stance set (models/claims/labels/project_sentences.jsonl: own writing,
@@ -39,13 +42,30 @@ class Example:
     themes: dict[str, int]
     orientation: str | None
     certainty: str | None
-    source: str  # real:<source> | written | project
+    source: str  # real:<source> | flip:<source> | written | pairs | project
     split: str  # train | dev | blind | test | blind2 (project splits)
     group: str  # the item it came from: examples of one item stay on one side of a split
 
 
 def labels_dir() -> Path:
     return MODELS_DIR / "claims" / "labels"
+
+
+def flips_path() -> Path:
+    return labels_dir() / "real_flips.jsonl"
+
+
+def apply_edits(text: str, edits: list[list]) -> str:
+    """Replace each [start, end, new] span of text (spans do not overlap)."""
+    out, pos = [], 0
+    for start, end, new in sorted(edits):
+        if start < pos or end > len(text):
+            raise ValueError(f"edit [{start}, {end}] overlaps another or runs past the text")
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _dev(group: str) -> bool:
@@ -153,5 +173,36 @@ def pairs() -> list[Example]:
     ]
 
 
+def flips(real_examples: list[Example]) -> list[Example]:
+    """The counterfactual edits of real training sentences; an edit whose original went to dev
+    or blind (or no longer resolves) is dropped, so nothing of those splits is trained on."""
+    path = flips_path()
+    rows = (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.is_file()
+        else []
+    )
+    by_id = {e.id: e for e in real_examples if e.split == "train"}
+    out = []
+    for row in rows:
+        e = by_id.get(row["id"])
+        if e is None:
+            continue
+        out.append(
+            Example(
+                id=f"{e.id}:flip",
+                input=ClaimInput(apply_edits(e.input.sentence, row["edits"]), e.input.headline, e.input.prev),
+                themes={k: int(v) for k, v in row["themes"].items()},
+                orientation=e.orientation,
+                certainty=e.certainty,
+                source="flip:" + e.source.split(":", 1)[1],
+                split="train",
+                group=e.group,
+            )
+        )
+    return out
+
+
 def load_all(quiet: bool = False) -> list[Example]:
-    return real(quiet) + written() + pairs() + project(quiet)
+    real_examples = real(quiet)
+    return real_examples + flips(real_examples) + written() + pairs() + project(quiet)

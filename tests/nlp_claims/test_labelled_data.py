@@ -51,3 +51,28 @@ def test_no_sentence_of_the_tests_is_in_the_training_data():
         for m in re.finditer(r"[\"']([A-Z][^\"'\n]{20,})[\"']", path.read_text(encoding="utf-8")):
             quoted.add(_norm(m.group(1)))
     assert quoted and not (quoted & trained), sorted(quoted & trained)[:5]
+
+
+def test_counterfactual_edits_touch_only_training_units_and_store_no_text():
+    from analyzer.training.claims_data import _dev
+    from analyzer.training.counterfactuals import MAX_REPLACEMENT
+
+    units = {u["id"]: u for u in _rows("real_units.jsonl")}
+    flips = _rows("real_flips.jsonl")
+    assert len(flips) >= 500
+    for f in flips:
+        u = units[f["id"]]
+        assert u["split"] == "train" and not _dev(f"{u['source']}:{u['key']}"), f["id"]
+        assert set(f) == {"id", "edits", "themes"} and f["themes"]
+        assert all(0 <= s < e <= u["end"] - u["start"] and len(new) <= MAX_REPLACEMENT for s, e, new in f["edits"]), f[
+            "id"
+        ]
+
+
+def test_an_edit_reverses_the_words_it_names_and_nothing_else():
+    from analyzer.training.claims_data import apply_edits
+    from analyzer.training.counterfactuals import to_spans
+
+    text = "Yields rose as traders pared bets on cuts; yields rose again later."
+    spans = to_spans(text, [["rose", "fell"], ["pared", "added"], ["rose", "slid"]])
+    assert apply_edits(text, spans) == "Yields fell as traders added bets on cuts; yields slid again later."
