@@ -42,6 +42,7 @@ readme: $(STAMP)
 	$(BIN)/python tests/browse/cli_reference.py
 
 train: $(STAMP)
+	$(BIN)/pip install -e '.[teacher]'
 	$(BIN)/analyze train
 
 # The real-history case study: docs/case-study.md and docs/case-study/*.png (work files in build/).

@@ -61,13 +61,19 @@ def is_artifact(path: Path) -> bool:
 
 
 def encode(
-    tokenizer, inputs: list[ClaimInput], sentence_tokens: int = SENTENCE_TOKENS, context_tokens: int = CONTEXT_TOKENS
+    tokenizer,
+    inputs: list[ClaimInput],
+    sentence_tokens: int = SENTENCE_TOKENS,
+    context_tokens: int = CONTEXT_TOKENS,
+    specials: tuple[str, str] = ("[CLS]", "[SEP]"),
+    double_sep: bool = False,
 ):
     """Token ids, attention mask and sentence mask ([n, t] int64 arrays, padded to the longest).
 
     `tokenizer` is a `tokenizers.Tokenizer` (the encoder package's tokenizer.json); training and
-    inference build their inputs here, so they cannot drift apart."""
-    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    inference build their inputs here, so they cannot drift apart. `specials` and `double_sep`
+    serve the training-time teacher (MPNet: `<s> A </s></s> B </s>`)."""
+    cls, sep = (tokenizer.token_to_id(t) for t in specials)
     texts = []
     for x in inputs:
         texts += [x.sentence, x.headline, x.prev]
@@ -81,10 +87,11 @@ def encode(
         prev = prev[: budget - len(head)]
         ids = [cls, *sent, sep]
         smask = [0] + [1] * len(sent) + [0]
+        opening = [sep] if double_sep else []
         for part in (head, prev):
             if part:
-                ids += [*part, sep]
-                smask += [0] * (len(part) + 1)
+                ids += [*opening, *part, sep]
+                smask += [0] * (len(opening) + len(part) + 1)
         rows.append((ids, smask))
     width = max((len(r[0]) for r in rows), default=0)
     out_ids = np.zeros((len(rows), width), dtype=np.int64)

