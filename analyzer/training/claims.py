@@ -27,7 +27,7 @@ import numpy as np
 from analyzer.nlp.claim_model import ARTIFACT_META, ARTIFACT_WEIGHTS, CERTAINTIES, ORIENTATIONS, THEME_CLASSES
 from analyzer.training.claims_data import Example
 
-VERSION = "claims-1.0"
+VERSION = "claims-1.1"
 STANCES = (-1, 0, 1)
 
 
