@@ -130,6 +130,13 @@ def embed(texts: list[str], batch_size: int = 128) -> np.ndarray:
     return out
 
 
+def embedding_cosines(texts: list[str], pairs: list[tuple[int, int]]) -> list[float]:
+    """The embedding cosine of each pair (i, j) of `texts`; only texts in a pair are embedded."""
+    paired = sorted({k for pair in pairs for k in pair})
+    vectors = dict(zip(paired, embed([texts[k] for k in paired])))
+    return [float(vectors[i] @ vectors[j]) for i, j in pairs]
+
+
 def pair_features(a: dict, b: dict, cosine: float, repeats: Counter, embedding: float) -> list[float]:
     """The FEATURES of one pair; a and b carry text, t (epoch seconds), title and source;
     `embedding` is the cosine of their embeddings."""
@@ -260,11 +267,8 @@ def group_stories(
                     seeds[it["story_id"]] = k
         links = 0
         if pairs:
-            paired = sorted({k for i, j, _ in pairs for k in (i, j)})
-            vectors = dict(zip(paired, embed([items[k]["text"] for k in paired])))
-            feats = np.array(
-                [pair_features(items[i], items[j], c, repeats, float(vectors[i] @ vectors[j])) for i, j, c in pairs]
-            )
+            emb = embedding_cosines([it["text"] for it in items], [(i, j) for i, j, _ in pairs])
+            feats = np.array([pair_features(items[i], items[j], c, repeats, e) for (i, j, c), e in zip(pairs, emb)])
             probs = same_story_prob(feats, model)
             parent: dict[int, tuple[float, int]] = {}  # later article -> (probability, its best earlier match)
             for (i, j, _), p in zip(pairs, probs):

@@ -65,14 +65,13 @@ def features(items: list[dict], pairs: list[dict]) -> tuple[np.ndarray, np.ndarr
     index = {it["url"]: k for k, it in enumerate(items)}
     matrix = stories.tfidf([it["text"] for it in items])
     repeats = Counter(stories.norm_title(it["title"]) for it in items)
-    paired = sorted({index[p[side]] for p in pairs for side in ("a", "b")})
-    vectors = dict(zip(paired, stories.embed([items[k]["text"] for k in paired])))
+    ab = [(index[p["a"]], index[p["b"]]) for p in pairs]
+    emb = stories.embedding_cosines([it["text"] for it in items], ab)
     X, cos = [], []
-    for p in pairs:
-        a, b = index[p["a"]], index[p["b"]]
+    for (a, b), e in zip(ab, emb):
         c = float(matrix[a].multiply(matrix[b]).sum())
         cos.append(c)
-        X.append(stories.pair_features(items[a], items[b], c, repeats, float(vectors[a] @ vectors[b])))
+        X.append(stories.pair_features(items[a], items[b], c, repeats, e))
     return np.array(X), np.array(cos)
 
 

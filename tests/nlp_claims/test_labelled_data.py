@@ -64,9 +64,8 @@ def test_counterfactual_edits_touch_only_training_units_and_store_no_text():
         u = units[f["id"]]
         assert u["split"] == "train" and not _dev(f"{u['source']}:{u['key']}"), f["id"]
         assert set(f) == {"id", "edits", "themes"} and f["themes"]
-        assert all(0 <= s < e <= u["end"] - u["start"] and len(new) <= MAX_REPLACEMENT for s, e, new in f["edits"]), f[
-            "id"
-        ]
+        spans_ok = all(0 <= s < e <= u["end"] - u["start"] and len(new) <= MAX_REPLACEMENT for s, e, new in f["edits"])
+        assert spans_ok, f["id"]
 
 
 def test_an_edit_reverses_the_words_it_names_and_nothing_else():
