@@ -74,11 +74,17 @@ def _dev(group: str) -> bool:
     return h / 0xFFFFFFFF < DEV_SHARE
 
 
+def real_refs() -> list[dict]:
+    """The stored references of the real labelled units (no text; realtext resolves them)."""
+    path = labels_dir() / "real_units.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def real(quiet: bool = False) -> list[Example]:
     from analyzer.training import realtext
 
     d = labels_dir()
-    units = [json.loads(line) for line in (d / "real_units.jsonl").read_text().splitlines() if line.strip()]
+    units = real_refs()
     labels = {}
     for line in (d / "real_labels.jsonl").read_text().splitlines():
         if line.strip():

@@ -85,16 +85,10 @@ def pool_units() -> Iterator:
     """Unlabelled real candidate sentences for the teacher to label: every unit of the news
     sources that the broad theme regex of the labelling pool matches, from items on the training
     side only (no item with a blind unit, none of the dev split's items) and not labelled already."""
-    import json
-
     from analyzer.training import claims_data, realtext
     from analyzer.training.label_pool import THEMEISH
 
-    refs = [
-        json.loads(line)
-        for line in (claims_data.labels_dir() / "real_units.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    refs = claims_data.real_refs()
     blind = {(r["source"], r["key"]) for r in refs if r["split"] == "blind"}
     labelled = {r["id"] for r in refs}
     for source in realtext.FILES:
