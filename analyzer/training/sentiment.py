@@ -5,6 +5,11 @@ are removed from the training rows (also across data sets), so they stay clean f
 Method "frozen" fits only a logistic-regression head on the frozen encoder (the baseline);
 "full" trains every encoder weight (at FULL_LR) and stores fp16 deltas of all of them (45 MB, so
 it is an experiment: the model card says why it is not what ships).
+
+With cfg.teacher (the default), a larger encoder is fitted first on the same rows (`teach`:
+all-mpnet-base-v2, analyzer.training.teacher) and labels a sample of unlabelled training-side
+news sentences; the shipped MiniLM then learns from the labelled rows and from the teacher's
+probabilities on those sentences (distillation). The teacher is not shipped.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
 from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
-from analyzer.training.lora import adapter_tensors, add_lora, batches, optimizer
+from analyzer.training.lora import LORA_TARGETS, adapter_tensors, add_lora, batches, optimizer
 
-VERSION = "minilm-sent-1.0"
+VERSION = "minilm-sent-1.1"
 FULL_LR = 1e-4  # the encoder's learning rate with method "full" (lr is the adapters' with "lora")
 
 
@@ -45,6 +50,11 @@ class TrainConfig:
     limit: int | None = None  # use only the first N shuffled training rows (smoke tests)
     bf16: bool | None = None  # autocast in training; None = when the CPU supports it
     log_every: int = 50
+    teacher: bool = True  # first fit the larger teacher (analyzer.training.teacher) and learn from its labels too
+    teacher_epochs: float = 1.0
+    teacher_lr: float = 1e-3
+    pool: int = 40_000  # unlabelled news sentences for the teacher to label (an equal share per source at most)
+    distill_weight: float = 1.0  # a teacher-labelled sentence's loss, relative to a labelled one
     extra: dict = field(default_factory=dict)
 
 
@@ -89,7 +99,10 @@ def _meta(cfg: TrainConfig, df, seconds: float, extra: dict) -> dict:
     }
 
 
-def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) -> dict:
+def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print, soft: Soft | None = None) -> dict:
+    """Train and save the model. With cfg.teacher (method "lora" or "full"), the teacher is fitted
+    first and its probabilities on unlabelled news sentences become soft targets, unless `soft`
+    brings them already."""
     import torch
 
     cfg = cfg or TrainConfig()
@@ -99,11 +112,17 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) ->
     t0 = time.time()
     df = _training_rows(cfg)
     log(f"training rows: {len(df)} " + json.dumps(df.groupby("source").size().to_dict()))
+    texts = df["text"].tolist()
     y = df["label"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
+    extra: dict = {}
     if cfg.method == "frozen":
-        tensors, extra = _train_frozen(df["text"].tolist(), y, cfg, log)
+        tensors, extra = _train_frozen(texts, y, cfg, log)
     elif cfg.method in ("lora", "full"):
-        tensors, extra = _train_encoder(df["text"].tolist(), y, cfg, log)
+        if soft is None and cfg.teacher:
+            soft = teach(texts, y, cfg, log)
+        tensors, extra = _train_encoder(texts, y, cfg, log, soft)
+        if soft is not None:
+            extra["teacher"] = soft.meta
     else:
         raise AnalyzerError(f"unknown training method {cfg.method!r} (lora, full or frozen)")
     seconds = time.time() - t0
@@ -111,6 +130,60 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print) ->
     _save(Path(out_dir), tensors, meta)
     log(f"saved {out_dir} in {seconds:.0f} s")
     return meta
+
+
+@dataclass
+class Soft:
+    """Unlabelled sentences with the teacher's probabilities over LABELS as their targets."""
+
+    texts: list[str]
+    probs: np.ndarray  # (len(texts), len(LABELS))
+    meta: dict
+
+
+def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
+    """Fit the teacher (LoRA on all-mpnet-base-v2) on the same labelled rows, measure it on the dev
+    splits, and let it label a seeded sample of unlabelled training-side news sentences."""
+    from dataclasses import replace
+
+    from analyzer.nlp.encoder import load_encoder
+    from analyzer.training import teacher
+
+    t0 = time.time()
+    tok, enc = load_encoder(teacher.encoder_dir())
+    tcfg = replace(cfg, epochs=cfg.teacher_epochs, lr=cfg.teacher_lr, alpha=float(cfg.rank), method="lora")
+    log(f"teacher ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(texts)} labelled rows")
+    head, _, steps, bf16 = _fit(tok, enc, texts, y, tcfg, log, targets=teacher.LORA_TARGETS)
+    dev = sentiment_data.dev_sets()
+    accuracy = {}
+    for name, d in dev.items():
+        pred = _probs(tok, enc, head, d["text"].tolist(), bf16).argmax(1)
+        accuracy[name] = round(float(np.mean([LABELS[i] == g for i, g in zip(pred, d["label"])])), 4)
+    log(f"teacher dev accuracy: {json.dumps(accuracy)}")
+    held = {t.strip().lower() for t in texts} | {t.strip().lower() for d in dev.values() for t in d["text"]}
+    pool = teacher.sentence_pool(cfg.pool, cfg.seed, exclude=held)
+    log(f"teacher: labelling {len(pool)} unlabelled news sentences")
+    probs = _probs(tok, enc, head, pool, bf16).round(4)
+    meta = {
+        "encoder": teacher.NAME,
+        "epochs": tcfg.epochs,
+        "lr": tcfg.lr,
+        "lora_scale": 1.0,
+        "train_steps": steps,
+        "pool": len(pool),
+        "dev_accuracy": accuracy,
+        "seconds": round(time.time() - t0, 1),
+    }
+    return Soft(pool, probs, meta)
+
+
+def _probs(tok, enc, head, texts: list[str], bf16: bool) -> np.ndarray:
+    """The fitted encoder and head's probabilities over LABELS (read as at inference: 128 tokens)."""
+    import torch
+
+    enc.eval()
+    with torch.inference_mode():
+        return torch.softmax(head(torch.from_numpy(_embed(tok, enc, texts, 128, bf16=bf16))), -1).numpy()
 
 
 def _train_frozen(texts, y, cfg: TrainConfig, log):
@@ -136,7 +209,8 @@ def _train_frozen(texts, y, cfg: TrainConfig, log):
     )
 
 
-def _embed(tok, enc, texts, max_length, log, batch_size=64):
+def _embed(tok, enc, texts, max_length, log=None, batch_size=64, bf16=False):
+    """Mean-pooled embeddings (fp32), in batches of similar length; bf16 autocast when asked."""
     import torch
 
     from analyzer.nlp.encoder import mean_pool
@@ -148,38 +222,65 @@ def _embed(tok, enc, texts, max_length, log, batch_size=64):
             idx = order[s : s + batch_size]
             b = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
             b.pop("token_type_ids", None)
-            h = enc(**b).last_hidden_state
-            out[idx] = mean_pool(h, b["attention_mask"]).float().numpy()
-            if (s // batch_size) % 50 == 0:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                h = enc(**b).last_hidden_state
+            out[idx] = mean_pool(h.float(), b["attention_mask"]).numpy()
+            if log and (s // batch_size) % 50 == 0:
                 log(f"  embedded {s + len(idx)}/{len(texts)}")
     return out
 
 
-def _train_encoder(texts, y, cfg: TrainConfig, log):
-    """LoRA adapters (method "lora") or every encoder weight ("full"), with a linear head."""
+def _train_encoder(texts, y, cfg: TrainConfig, log, soft: Soft | None = None):
+    """LoRA adapters (method "lora") or every encoder weight ("full") of the shipped MiniLM, with
+    a linear head, as tensors to save."""
     import torch
-    from torch import nn
 
-    from analyzer.nlp.encoder import load_encoder, mean_pool
-    from analyzer.nlp.precision import cpu_supports_bf16
+    from analyzer.nlp.encoder import load_encoder
 
     tok, enc = load_encoder()
     full = cfg.method == "full"
     trained = (lambda n: not n.startswith("pooler.")) if full else (lambda n: "LayerNorm" in n and ".layer." in n)
     before = {n: p.detach().clone() for n, p in enc.named_parameters() if trained(n)}
+    head, wrapped, steps, _ = _fit(tok, enc, texts, y, cfg, log, soft=soft)
+    if full:
+        params = dict(enc.named_parameters())
+        tensors = {f"delta.{n}": (params[n].detach() - b).to(torch.float16) for n, b in before.items()}
+    else:
+        tensors = adapter_tensors(enc, wrapped, before)
+    tensors["head.weight"] = head.weight.detach().float()
+    tensors["head.bias"] = head.bias.detach().float()
+    extra = {"lora_scale": 0.0 if full else cfg.alpha / cfg.rank, "train_steps": steps}
+    return tensors, {**extra, "encoder_lr": FULL_LR if full else cfg.lr}
+
+
+def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, targets=LORA_TARGETS):
+    """Train `enc` (LoRA adapters on `targets`, or every weight with method "full") and a linear
+    head on the labelled rows and on the teacher-labelled ones in `soft`, each row weighing its
+    share of the batch (a teacher-labelled one times cfg.distill_weight).
+    Returns (head, the wrapped layers, steps, whether bf16 autocast was used)."""
+    import torch
+    from torch import nn
+
+    from analyzer.nlp.encoder import mean_pool
+    from analyzer.nlp.precision import cpu_supports_bf16
+
+    torch.manual_seed(cfg.seed)  # each fit starts alike, whether or not a teacher was fitted before it
+    full = cfg.method == "full"
     if full:
         wrapped: dict = {}
         for n, p in enc.named_parameters():
-            p.requires_grad_(trained(n))  # the pooler is not used (mean pooling)
+            p.requires_grad_(not n.startswith("pooler."))  # the pooler is not used (mean pooling)
     else:
-        wrapped = add_lora(enc, cfg.rank, cfg.alpha)
+        wrapped = add_lora(enc, cfg.rank, cfg.alpha, targets)
     head = nn.Linear(enc.config.hidden_size, len(LABELS))
     enc.train()
     use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
     rng = np.random.default_rng(cfg.seed)
-    lengths = [len(t) for t in texts]
-    steps_per_epoch = -(-len(texts) // cfg.batch_size)
-    total = round(cfg.epochs * steps_per_epoch)
+    n_hard = len(texts)
+    rows = list(texts) + (soft.texts if soft else [])
+    q = torch.tensor(soft.probs if soft else np.zeros((0, len(LABELS))), dtype=torch.float32)
+    lengths = [len(t) for t in rows]
+    total = round(cfg.epochs * -(-len(rows) // cfg.batch_size))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
     enc_params = [p for p in enc.parameters() if p.requires_grad]
@@ -196,7 +297,8 @@ def _train_encoder(texts, y, cfg: TrainConfig, log):
     what = "every encoder weight" if full else f"LoRA r={cfg.rank} on {len(wrapped)} layers"
     log(
         f"{what}, {sum(p.numel() for p in enc_params)} trainable encoder params; {total} steps of "
-        f"{cfg.batch_size}; bf16 autocast: {use_bf16}"
+        f"{cfg.batch_size} over {n_hard} labelled and {len(rows) - n_hard} teacher-labelled rows; "
+        f"bf16 autocast: {use_bf16}"
     )
     step, t0, run_loss = 0, time.time(), 0.0
     while step < total:
@@ -204,14 +306,21 @@ def _train_encoder(texts, y, cfg: TrainConfig, log):
             if step >= total:
                 break
             b = tok(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt"
+                [rows[i] for i in idx], padding=True, truncation=True, max_length=cfg.max_length, return_tensors="pt"
             )
             b.pop("token_type_ids", None)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 h = enc(**b).last_hidden_state
                 pooled = mean_pool(h, b["attention_mask"])
             logits = head(pooled.float())
-            loss = nn.functional.cross_entropy(logits, yt[idx])
+            at = torch.tensor(idx)
+            hard, sft = at < n_hard, at >= n_hard
+            loss = logits.new_zeros(())
+            if hard.any():
+                loss = loss + nn.functional.cross_entropy(logits[hard], yt[at[hard]]) * (hard.sum() / len(idx))
+            if sft.any():
+                share = cfg.distill_weight * sft.sum() / len(idx)
+                loss = loss + share * nn.functional.cross_entropy(logits[sft], q[at[sft] - n_hard])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + list(head.parameters()), 1.0)
@@ -227,12 +336,4 @@ def _train_encoder(texts, y, cfg: TrainConfig, log):
                     f"{el:.0f} s elapsed, ~{el / step * (total - step):.0f} s left"
                 )
                 run_loss = 0.0
-    if full:
-        params = dict(enc.named_parameters())
-        tensors = {f"delta.{n}": (params[n].detach() - b).to(torch.float16) for n, b in before.items()}
-    else:
-        tensors = adapter_tensors(enc, wrapped, before)
-    tensors["head.weight"] = head.weight.detach().float()
-    tensors["head.bias"] = head.bias.detach().float()
-    extra = {"lora_scale": 0.0 if full else cfg.alpha / cfg.rank, "train_steps": step}
-    return tensors, {**extra, "encoder_lr": FULL_LR if full else cfg.lr}
+    return head, wrapped, step, use_bf16

@@ -75,3 +75,22 @@ def test_an_edit_reverses_the_words_it_names_and_nothing_else():
     text = "Yields rose as traders pared bets on cuts; yields rose again later."
     spans = to_spans(text, [["rose", "fell"], ["pared", "added"], ["rose", "slid"]])
     assert apply_edits(text, spans) == "Yields fell as traders added bets on cuts; yields slid again later."
+
+
+def test_the_teachers_sentence_pool_holds_no_blind_or_dev_sentence():
+    import pytest
+
+    from analyzer.training import claims_data, realtext, teacher
+
+    if not all(realtext.available(s) for s in realtext.SOURCES):
+        pytest.skip(f"the news sources are not all in {realtext.news_dir()}")
+    refs = [
+        r for r in _rows("real_units.jsonl") if r["split"] == "blind" or claims_data._dev(f"{r['source']}:{r['key']}")
+    ]
+    held = {u.text.strip().lower() for u in realtext.resolve(refs)[0] if u is not None}
+    everything = teacher.sentence_pool(10**7, seed=1)
+    assert len(held) > 1000 and len(everything) > 100_000
+    assert not held & {t.lower() for t in everything}
+    assert len(set(everything)) == len(everything)
+    sample = teacher.sentence_pool(400, seed=1, exclude={everything[0].lower()})
+    assert 300 <= len(sample) <= 400 and everything[0] not in sample  # the 2022 wraps have few left

@@ -41,7 +41,7 @@ def test_one_step_smoke(tmp_path, shared_sentiment):
     from analyzer.nlp.model import EncoderSentimentModel
     from analyzer.training.sentiment import TrainConfig, train_sentiment
 
-    cfg = TrainConfig(data=("twitter",), limit=48, max_steps=1, batch_size=16, log_every=1)
+    cfg = TrainConfig(data=("twitter",), limit=48, max_steps=1, batch_size=16, log_every=1, teacher=False)
     lines = []
     meta = train_sentiment(tmp_path / "m", cfg, log=lines.append)
     assert meta["train_steps"] == 1 and meta["train_rows"] == {"twitter": 48}
@@ -52,6 +52,26 @@ def test_one_step_smoke(tmp_path, shared_sentiment):
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
 
 
+def test_the_student_learns_the_teachers_probabilities(tmp_path, shared_sentiment):
+    """Sentences the teacher calls positive pull the student towards positive on them; the
+    teacher's record is kept in the model's metadata."""
+    from analyzer.nlp.model import EncoderSentimentModel
+    from analyzer.training.sentiment import Soft, TrainConfig, train_sentiment
+
+    texts = [f"The quarterly widget tally for region {n} was published on Tuesday." for n in range(64)]
+    soft = Soft(texts, np.tile(np.array([[0.02, 0.03, 0.95]], dtype=np.float32), (64, 1)), {"pool": 64})
+    cfg = TrainConfig(data=("twitter",), limit=32, max_steps=8, batch_size=16, log_every=1, teacher=False)
+    probe = ["The quarterly widget tally for region 99 was published on Tuesday."]
+    positive = {}
+    for name, given in (("plain", None), ("taught", soft)):
+        lines: list[str] = []
+        meta = train_sentiment(tmp_path / name, cfg, log=lines.append, soft=given)
+        positive[name] = EncoderSentimentModel(tmp_path / name).predict(probe).probs[0, 2]
+    assert meta["teacher"] == {"pool": 64}
+    assert any("32 labelled and 64 teacher-labelled rows" in line for line in lines)
+    assert positive["taught"] > positive["plain"] + 0.1, positive
+
+
 def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
     """Method "full" trains every encoder weight and stores them as deltas the loader merges."""
     from safetensors.torch import load_file
@@ -59,7 +79,9 @@ def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
     from analyzer.nlp.model import EncoderSentimentModel
     from analyzer.training.sentiment import FULL_LR, TrainConfig, train_sentiment
 
-    cfg = TrainConfig(data=("twitter",), method="full", limit=48, max_steps=1, batch_size=16, log_every=1)
+    cfg = TrainConfig(
+        data=("twitter",), method="full", limit=48, max_steps=1, batch_size=16, log_every=1, teacher=False
+    )
     lines = []
     meta = train_sentiment(tmp_path / "m", cfg, log=lines.append)
     assert meta["encoder_lr"] == FULL_LR and meta["lora_scale"] == 0.0
@@ -113,6 +135,7 @@ def test_train_cli_leaves_a_data_set_out(cli, tmp_path, shared_sentiment):
         "--max-steps",
         "1",
         "--no-eval",
+        "--no-teacher",
         "--out",
         str(out),
     )
