@@ -85,11 +85,14 @@ def encoder_dir(path: Path | str | None = None) -> Path:
 
 def training_side_units() -> Iterator:
     """Every unlabelled unit of the news sources from items on the training side only: no item
-    with a blind unit, none of the dev split's items, and no unit labelled already."""
+    with a blind unit, none of the dev split's items, no unit labelled already, and none with
+    the lower-cased text of a blind or dev sentence (the same headline can run in two sources)."""
     from analyzer.training import claims_data, realtext
 
     refs = claims_data.real_refs()
     blind = {(r["source"], r["key"]) for r in refs if r["split"] == "blind"}
+    held = [r for r in refs if (r["source"], r["key"]) in blind or claims_data._dev(f"{r['source']}:{r['key']}")]
+    held_texts = {u.text.strip().lower() for u in realtext.resolve(held)[0] if u is not None}
     labelled = {r["id"] for r in refs}
     for source in realtext.FILES:
         if not realtext.available(source):
@@ -98,7 +101,7 @@ def training_side_units() -> Iterator:
             if (source, it["key"]) in blind or claims_data._dev(f"{source}:{it['key']}"):
                 continue
             for u in realtext.item_units(source, it):
-                if u.id not in labelled:
+                if u.id not in labelled and u.text.strip().lower() not in held_texts:
                     yield u
 
 
@@ -112,17 +115,14 @@ def pool_units() -> Iterator:
 
 def sentence_pool(n: int, seed: int, exclude: Iterable[str] = ()) -> list[str]:
     """A seeded sample of distinct training-side sentences, an equal share of n at most from each
-    news source (so that no one source's style dominates). None has the lower-cased text of a
-    blind or dev sentence (the same headline can run in two sources) or of one in `exclude`."""
+    news source (so that no one source's style dominates), none whose lower-cased text is in
+    `exclude`."""
     import random
 
-    from analyzer.training import claims_data, realtext
+    from analyzer.training import realtext
 
-    held = [
-        r for r in claims_data.real_refs() if r["split"] == "blind" or claims_data._dev(f"{r['source']}:{r['key']}")
-    ]
     by_source: dict[str, list[str]] = {}
-    seen = set(exclude) | {u.text.strip().lower() for u in realtext.resolve(held)[0] if u is not None}
+    seen = set(exclude)
     for u in training_side_units():
         key = u.text.strip().lower()
         if key not in seen:

@@ -77,7 +77,7 @@ def test_an_edit_reverses_the_words_it_names_and_nothing_else():
     assert apply_edits(text, spans) == "Yields fell as traders added bets on cuts; yields slid again later."
 
 
-def test_the_teachers_sentence_pool_holds_no_blind_or_dev_sentence():
+def test_the_teachers_pools_hold_no_blind_or_dev_sentence():
     import pytest
 
     from analyzer.training import claims_data, realtext, teacher
@@ -91,6 +91,8 @@ def test_the_teachers_sentence_pool_holds_no_blind_or_dev_sentence():
     everything = teacher.sentence_pool(10**7, seed=1)
     assert len(held) > 1000 and len(everything) > 100_000
     assert not held & {t.lower() for t in everything}
+    claim_pool = [u.text.strip().lower() for u in teacher.pool_units()]
+    assert len(claim_pool) > 5000 and not held & set(claim_pool)
     assert len(set(everything)) == len(everything)
     sample = teacher.sentence_pool(400, seed=1, exclude={everything[0].lower()})
     assert 300 <= len(sample) <= 400 and everything[0] not in sample  # the 2022 wraps have few left
