@@ -8,6 +8,7 @@ process with its start-up:
   (b) the bare MiniLM encoder forward pass over every sentence (run-time precision)
   (c) BertForSequenceClassification with a default BertConfig, randomly initialised
       (FinBERT's architecture and cost), fp32, over every sentence
+  (d) `analyze sentiment` : the shipped sentiment model over every sentence, one JSON line each
 
 Prints sentences/s, the ratios and each process's peak memory (ru_maxrss from wait4).
 
@@ -103,20 +104,26 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="number of sentences (default 2000)")
     args = ap.parse_args()
     texts = sentences(args.n)
+    n = len(texts)
     py = sys.executable
     analyze = str(Path(py).parent / "analyze")
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "sentences.jsonl"
         src.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
+        plain = Path(tmp) / "sentences.txt"
+        plain.write_text("".join(" ".join(t.split()) + "\n" for t in texts))
         runs = {}
         wall, rss, _, out = run_child([analyze, "extract", "--jsonl", str(src)])
         claims = [json.loads(line) for line in out.splitlines() if line.strip()]
         runs["(a) analyze extract (score path)"] = (wall, rss)
         runs["(b) bare MiniLM encoder"] = run_child([py, "-c", ENCODER_CHILD, str(src)])[:2]
         runs["(c) BERT-base classifier"] = run_child([py, "-c", BERT_CHILD, str(src)])[:2]
+        wall, rss, _, out = run_child([analyze, "sentiment", str(plain)])
+        if len(out.splitlines()) != n:
+            sys.exit(f"analyze sentiment printed {len(out.splitlines())} lines for {n} sentences")
+        runs["(d) analyze sentiment"] = (wall, rss)
     from analyzer.nlp.precision import choose_precision
 
-    n = len(texts)
     cand = len({c["id"] for c in claims})
     print(
         f"{n} real sentences ({cand} with claims, {len(claims)} claims); encoder precision {choose_precision()}; "
@@ -130,6 +137,11 @@ def main() -> None:
     print(
         f"target: (a) >= 10x (c) -> {'met' if base / a[0] >= 10 else 'NOT met'} ({base / a[0]:.1f}x); "
         f"peak memory < 2 GB -> {'met' if a[1] < 2048 else 'NOT met'} ({a[1]:.0f} MB)"
+    )
+    d = runs["(d) analyze sentiment"]
+    print(
+        f"target: (d) >= 20x (c) -> {'met' if base / d[0] >= 20 else 'NOT met'} ({base / d[0]:.1f}x); "
+        f"peak memory < 2 GB -> {'met' if d[1] < 2048 else 'NOT met'} ({d[1]:.0f} MB)"
     )
 
 
