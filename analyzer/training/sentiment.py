@@ -114,7 +114,6 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print, so
     log(f"training rows: {len(df)} " + json.dumps(df.groupby("source").size().to_dict()))
     texts = df["text"].tolist()
     y = df["label"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
-    extra: dict = {}
     if cfg.method == "frozen":
         tensors, extra = _train_frozen(texts, y, cfg, log)
     elif cfg.method in ("lora", "full"):
