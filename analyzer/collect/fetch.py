@@ -13,7 +13,9 @@ import asyncio
 import hashlib
 import json
 import os
+import signal
 import sqlite3
+import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, fields
@@ -390,11 +392,50 @@ def _run(coro):
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return _run_terminable(coro)
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as ex:
         return ex.submit(asyncio.run, coro).result()
+
+
+def _run_terminable(coro):
+    """asyncio.run where a Python SIGTERM handler (the CLI's) stops the run cleanly.
+
+    Called straight from the signal, the handler raises wherever the main thread happens to be:
+    inside a task's step, its exception is stored on that task ("Task exception was never
+    retrieved", with a traceback) while the loop unwinds. Here the loop takes the signal, cancels
+    the whole run, and the handler is called once the loop has closed, as asyncio.run does for Ctrl-C.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous) or threading.current_thread() is not threading.main_thread():
+        return asyncio.run(coro)
+    received: list[bool] = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_sigterm():
+            received.append(True)
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        try:
+            return await coro
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)  # leaves SIG_DFL behind
+            signal.signal(signal.SIGTERM, previous)
+
+    try:
+        result = asyncio.run(main())
+    except asyncio.CancelledError:
+        if received:
+            previous(signal.SIGTERM, None)
+        raise
+    if received:  # the run finished before the cancellation landed
+        previous(signal.SIGTERM, None)
+    return result
 
 
 def fetch_feeds(
