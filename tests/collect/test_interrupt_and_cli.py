@@ -235,12 +235,15 @@ def test_sigterm_landing_inside_a_running_task_stops_the_fetch_loop_cleanly(capl
     from analyzer.collect.fetch import _run
     from analyzer.errors import Terminated
 
+    ran_out = []
+
     async def busy():
         async def spin():
-            end = time.monotonic() + 10
+            end = time.monotonic() + 60
             while time.monotonic() < end:
                 sum(range(10_000))  # mostly Python code, with a rare await
                 await asyncio.sleep(0)
+            ran_out.append(True)
 
         await asyncio.gather(spin(), spin())
 
@@ -248,10 +251,9 @@ def test_sigterm_landing_inside_a_running_task_stops_the_fetch_loop_cleanly(capl
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
     try:
         timer.start()
-        t0 = time.monotonic()
         with pytest.raises(Terminated):
             _run(busy())
-        assert time.monotonic() - t0 < 5, "the run went on after SIGTERM"
+        assert not ran_out, "the run went on after SIGTERM"
         gc.collect()
     finally:
         timer.cancel()
