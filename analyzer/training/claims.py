@@ -127,6 +127,7 @@ def fit(
     from analyzer.nlp.encoder import load_encoder, raw_tokenizer
     from analyzer.nlp.model import apply_deltas
     from analyzer.nlp.precision import cpu_supports_bf16
+    from analyzer.training.distill import mixed_loss
     from analyzer.training.lora import add_lora, batches, optimizer
 
     torch.manual_seed(cfg.seed)
@@ -172,43 +173,39 @@ def fit(
         total=total,
     )
     log(f"LoRA r={cfg.rank}, {total} steps of {cfg.batch_size}, bf16 autocast: {use_bf16}")
+
+    def hard_loss(pooled, rows):
+        loss = torch.stack(
+            [
+                nn.functional.cross_entropy(
+                    heads[f"theme_{t}"](pooled),
+                    y[t][rows],
+                    weight=class_weight,
+                    label_smoothing=cfg.label_smoothing,
+                )
+                for t in themes
+            ]
+        ).sum()
+        for name, target in (("orientation", yo[rows]), ("certainty", yc[rows])):
+            if (target >= 0).any():
+                loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
+                    heads[name](pooled), target, ignore_index=-100
+                )
+        return loss
+
+    def soft_loss(pooled, rows):
+        loss = sum(nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), qt[t][rows]) for t in themes)
+        for name, target in (("orientation", qo[rows]), ("certainty", qc[rows])):
+            loss = loss + cfg.aux_weight * nn.functional.cross_entropy(heads[name](pooled), target)
+        return loss
+
     step, t_start, run_loss = 0, time.time(), 0.0
     while step < total:
         for idx in batches(lengths, cfg.batch_size, rng):
             if step >= total:
                 break
             pooled_all = _pooled(tok, enc, backbone, use_bf16, [inputs[i] for i in idx])
-            # labelled and teacher-labelled rows each weigh their share of the batch, so that a
-            # teacher-labelled sentence counts as much as a labelled one (times distill_weight)
-            rows = torch.tensor(idx)
-            hard, sft = rows < n_hard, rows >= n_hard
-            loss = pooled_all.new_zeros(())
-            if hard.any():
-                pooled, hidx = pooled_all[hard], rows[hard]
-                loss = loss + torch.stack(
-                    [
-                        nn.functional.cross_entropy(
-                            heads[f"theme_{t}"](pooled),
-                            y[t][hidx],
-                            weight=class_weight,
-                            label_smoothing=cfg.label_smoothing,
-                        )
-                        for t in themes
-                    ]
-                ).sum() * (hard.sum() / len(idx))
-                for name, target in (("orientation", yo[hidx]), ("certainty", yc[hidx])):
-                    if (target >= 0).any():
-                        loss = loss + cfg.aux_weight * nn.functional.cross_entropy(
-                            heads[name](pooled), target, ignore_index=-100
-                        ) * (hard.sum() / len(idx))
-            if sft.any():
-                pooled, sidx = pooled_all[sft], rows[sft] - n_hard
-                share = cfg.distill_weight * sft.sum() / len(idx)
-                loss = loss + share * sum(
-                    nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), qt[t][sidx]) for t in themes
-                )
-                for name, target in (("orientation", qo[sidx]), ("certainty", qc[sidx])):
-                    loss = loss + share * cfg.aux_weight * nn.functional.cross_entropy(heads[name](pooled), target)
+            loss = mixed_loss(idx, n_hard, pooled_all, hard_loss, soft_loss, cfg.distill_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + list(heads.parameters()), 1.0)

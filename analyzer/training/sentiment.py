@@ -25,6 +25,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
 from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
+from analyzer.training.distill import mixed_loss
 from analyzer.training.lora import LORA_TARGETS, adapter_tensors, add_lora, batches, optimizer
 
 VERSION = "minilm-sent-1.1"
@@ -254,8 +255,7 @@ def _train_encoder(texts, y, cfg: TrainConfig, log, soft: Soft | None = None):
 
 def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, targets=LORA_TARGETS):
     """Train `enc` (LoRA adapters on `targets`, or every weight with method "full") and a linear
-    head on the labelled rows and on the teacher-labelled ones in `soft`, each row weighing its
-    share of the batch (a teacher-labelled one times cfg.distill_weight).
+    head on the labelled rows and on the teacher-labelled ones in `soft` (distill.mixed_loss).
     Returns (head, the wrapped layers, steps, whether bf16 autocast was used)."""
     import torch
     from torch import nn
@@ -299,6 +299,13 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
         f"{cfg.batch_size} over {n_hard} labelled and {len(rows) - n_hard} teacher-labelled rows; "
         f"bf16 autocast: {use_bf16}"
     )
+
+    def hard_loss(logits, rows):
+        return nn.functional.cross_entropy(logits, yt[rows])
+
+    def soft_loss(logits, rows):
+        return nn.functional.cross_entropy(logits, q[rows])
+
     step, t0, run_loss = 0, time.time(), 0.0
     while step < total:
         for idx in batches(lengths, cfg.batch_size, rng):
@@ -312,14 +319,7 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
                 h = enc(**b).last_hidden_state
                 pooled = mean_pool(h, b["attention_mask"])
             logits = head(pooled.float())
-            at = torch.tensor(idx)
-            hard, sft = at < n_hard, at >= n_hard
-            loss = logits.new_zeros(())
-            if hard.any():
-                loss = loss + nn.functional.cross_entropy(logits[hard], yt[at[hard]]) * (hard.sum() / len(idx))
-            if sft.any():
-                share = cfg.distill_weight * sft.sum() / len(idx)
-                loss = loss + share * nn.functional.cross_entropy(logits[sft], q[at[sft] - n_hard])
+            loss = mixed_loss(idx, n_hard, logits, hard_loss, soft_loss, cfg.distill_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(enc_params + list(head.parameters()), 1.0)

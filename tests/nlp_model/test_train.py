@@ -37,6 +37,38 @@ def test_lora_merge_reproduces_wrapped_encoder():
     assert (base - want).abs().max().item() > 1e-2  # the adapters did change something
 
 
+def test_a_mixed_batch_weighs_every_row_alike():
+    """Labelled and teacher-labelled rows in one batch: the loss is the mean over its rows, a
+    teacher-labelled row times distill_weight, however the batch splits."""
+    import torch
+    from torch import nn
+
+    from analyzer.training.distill import mixed_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(5, 3)
+    hard_y = torch.tensor([0, 2, 1])
+    soft_q = torch.softmax(torch.randn(4, 3), -1)
+    idx = [2, 4, 0, 3, 5]  # rows 0-2 labelled (n_hard=3), 3-5 teacher-labelled
+    per_row = [
+        nn.functional.cross_entropy(logits[k : k + 1], hard_y[i : i + 1])
+        if i < 3
+        else 0.5 * nn.functional.cross_entropy(logits[k : k + 1], soft_q[i - 3 : i - 2])
+        for k, i in enumerate(idx)
+    ]
+    got = mixed_loss(
+        idx,
+        3,
+        logits,
+        lambda out, rows: nn.functional.cross_entropy(out, hard_y[rows]),
+        lambda out, rows: nn.functional.cross_entropy(out, soft_q[rows]),
+        0.5,
+    )
+    assert torch.allclose(got, torch.stack(per_row).mean())
+    only_hard = mixed_loss([1, 0], 3, logits[:2], lambda out, rows: out.sum() * 0 + 1.0, None, 0.5)
+    assert only_hard.item() == 1.0
+
+
 def test_one_step_smoke(tmp_path, shared_sentiment):
     from analyzer.nlp.model import EncoderSentimentModel
     from analyzer.training.sentiment import TrainConfig, train_sentiment
