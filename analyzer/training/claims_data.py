@@ -68,8 +68,9 @@ def apply_edits(text: str, edits: list[list]) -> str:
     return "".join(out)
 
 
-def _dev(group: str) -> bool:
-    """Seeded, by item: about DEV_SHARE of the real training items go to dev."""
+def in_dev(group: str) -> bool:
+    """Whether a real training item ("source:key") is on the dev side: seeded, by item, about
+    DEV_SHARE of them."""
     h = int(hashlib.sha1(f"{SEED}:{group}".encode()).hexdigest()[:8], 16)
     return h / 0xFFFFFFFF < DEV_SHARE
 
@@ -100,7 +101,7 @@ def real(quiet: bool = False) -> list[Example]:
         lab = labels[ref["id"]]
         group = f"{ref['source']}:{ref['key']}"
         split = ref["split"]
-        if split == "train" and _dev(group):
+        if split == "train" and in_dev(group):
             split = "dev"
         out.append(
             Example(

@@ -230,6 +230,11 @@ def _embed(tok, enc, texts, max_length, log=None, batch_size=64, bf16=False):
     return out
 
 
+def _full_trains(name: str) -> bool:
+    """Method "full" trains every encoder weight but the pooler's (unused: mean pooling)."""
+    return not name.startswith("pooler.")
+
+
 def _train_encoder(texts, y, cfg: TrainConfig, log, soft: Soft | None = None):
     """LoRA adapters (method "lora") or every encoder weight ("full") of the shipped MiniLM, with
     a linear head, as tensors to save."""
@@ -239,7 +244,7 @@ def _train_encoder(texts, y, cfg: TrainConfig, log, soft: Soft | None = None):
 
     tok, enc = load_encoder()
     full = cfg.method == "full"
-    trained = (lambda n: not n.startswith("pooler.")) if full else (lambda n: "LayerNorm" in n and ".layer." in n)
+    trained = _full_trains if full else (lambda n: "LayerNorm" in n and ".layer." in n)
     before = {n: p.detach().clone() for n, p in enc.named_parameters() if trained(n)}
     head, wrapped, steps, _ = _fit(tok, enc, texts, y, cfg, log, soft=soft)
     if full:
@@ -268,7 +273,7 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
     if full:
         wrapped: dict = {}
         for n, p in enc.named_parameters():
-            p.requires_grad_(not n.startswith("pooler."))  # the pooler is not used (mean pooling)
+            p.requires_grad_(_full_trains(n))
     else:
         wrapped = add_lora(enc, cfg.rank, cfg.alpha, targets)
     head = nn.Linear(enc.config.hidden_size, len(LABELS))

@@ -91,14 +91,14 @@ def training_side_units() -> Iterator:
 
     refs = claims_data.real_refs()
     blind = {(r["source"], r["key"]) for r in refs if r["split"] == "blind"}
-    held = [r for r in refs if (r["source"], r["key"]) in blind or claims_data._dev(f"{r['source']}:{r['key']}")]
+    held = [r for r in refs if (r["source"], r["key"]) in blind or claims_data.in_dev(f"{r['source']}:{r['key']}")]
     held_texts = {u.text.strip().lower() for u in realtext.resolve(held)[0] if u is not None}
     labelled = {r["id"] for r in refs}
     for source in realtext.FILES:
         if not realtext.available(source):
             continue
         for it in realtext.items(source):
-            if (source, it["key"]) in blind or claims_data._dev(f"{source}:{it['key']}"):
+            if (source, it["key"]) in blind or claims_data.in_dev(f"{source}:{it['key']}"):
                 continue
             for u in realtext.item_units(source, it):
                 if u.id not in labelled and u.text.strip().lower() not in held_texts:

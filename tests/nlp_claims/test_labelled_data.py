@@ -54,7 +54,7 @@ def test_no_sentence_of_the_tests_is_in_the_training_data():
 
 
 def test_counterfactual_edits_touch_only_training_units_and_store_no_text():
-    from analyzer.training.claims_data import _dev
+    from analyzer.training.claims_data import in_dev
     from analyzer.training.counterfactuals import MAX_REPLACEMENT
 
     units = {u["id"]: u for u in _rows("real_units.jsonl")}
@@ -62,7 +62,7 @@ def test_counterfactual_edits_touch_only_training_units_and_store_no_text():
     assert len(flips) >= 500
     for f in flips:
         u = units[f["id"]]
-        assert u["split"] == "train" and not _dev(f"{u['source']}:{u['key']}"), f["id"]
+        assert u["split"] == "train" and not in_dev(f"{u['source']}:{u['key']}"), f["id"]
         assert set(f) == {"id", "edits", "themes"} and f["themes"]
         spans_ok = all(0 <= s < e <= u["end"] - u["start"] and len(new) <= MAX_REPLACEMENT for s, e, new in f["edits"])
         assert spans_ok, f["id"]
@@ -85,7 +85,7 @@ def test_the_teachers_pools_hold_no_blind_or_dev_sentence():
     if not all(realtext.available(s) for s in realtext.SOURCES):
         pytest.skip(f"the news sources are not all in {realtext.news_dir()}")
     refs = [
-        r for r in _rows("real_units.jsonl") if r["split"] == "blind" or claims_data._dev(f"{r['source']}:{r['key']}")
+        r for r in _rows("real_units.jsonl") if r["split"] == "blind" or claims_data.in_dev(f"{r['source']}:{r['key']}")
     ]
     held = {u.text.strip().lower() for u in realtext.resolve(refs)[0] if u is not None}
     everything = teacher.sentence_pool(10**7, seed=1)
