@@ -191,13 +191,42 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "too, as the shipped models did. Methods lora and full only.",
 )
 @click.option(
+    "--teacher-epochs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    show_default="1 sentiment, 3 claims",
+    help="Passes of the teacher over the labelled rows.",
+)
+@click.option(
+    "--teacher-labels",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Sentiment: save the teacher's labels to FILE, or reuse them from FILE when it holds them for the "
+    "same rows and teacher settings, so that another student run skips the teacher.",
+)
+@click.option(
     "--eval/--no-eval",
     "do_eval",
     default=True,
     show_default=True,
     help="Evaluate on the dev splits afterwards (sentiment: writes dev_metrics.json).",
 )
-def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, threads, teacher, do_eval):
+def train(
+    only,
+    data,
+    exclude,
+    method,
+    out_dir,
+    seed,
+    epochs,
+    max_steps,
+    limit,
+    threads,
+    teacher,
+    teacher_epochs,
+    teacher_labels,
+    do_eval,
+):
     """Train the shipped sentiment model and claim model from ../shared/data and the labels in
     models/claims/labels. Seeded."""
     from pathlib import Path
@@ -219,10 +248,19 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
         names = tuple(data) or sentiment_data.DEFAULT_TRAIN
         names = tuple(n for n in names if n not in exclude)
         cfg = TrainConfig(
-            data=names, method=method, seed=seed, threads=threads, max_steps=max_steps, limit=limit, teacher=teacher
+            data=names,
+            method=method,
+            seed=seed,
+            threads=threads,
+            max_steps=max_steps,
+            limit=limit,
+            teacher=teacher,
+            teacher_labels=teacher_labels,
         )
         if epochs is not None:
             cfg.epochs = epochs
+        if teacher_epochs is not None:
+            cfg.teacher_epochs = teacher_epochs
         train_sentiment(out, cfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:
             from analyzer.training.evaluate import write_dev_metrics
@@ -234,6 +272,8 @@ def train(only, data, exclude, method, out_dir, seed, epochs, max_steps, limit, 
         ccfg = claims.TrainConfig(seed=seed, threads=threads, max_steps=max_steps, limit=limit, teacher=teacher)
         if epochs is not None:
             ccfg.epochs = epochs
+        if teacher_epochs is not None:
+            ccfg.teacher_epochs = teacher_epochs
         cout = folder("claims", claim_model.default_dir())
         claims.train_claims(cout, ccfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:

@@ -14,6 +14,7 @@ probabilities on those sentences (distillation). The teacher is not shipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class TrainConfig:
     teacher_lr: float = 1e-3
     pool: int = 40_000  # unlabelled news sentences for the teacher to label (an equal share per source at most)
     distill_weight: float = 1.0  # a teacher-labelled sentence's loss, relative to a labelled one
+    teacher_labels: str | None = None  # a JSON file the teacher's labels are saved to, and reused from by a later run
     extra: dict = field(default_factory=dict)
 
 
@@ -92,7 +94,7 @@ def _meta(cfg: TrainConfig, df, seconds: float, extra: dict) -> dict:
         "pooling": "mean",
         "max_length": 128,  # at inference; training used cfg.max_length
         "method": cfg.method,
-        "train_config": {k: v for k, v in cfg.__dict__.items() if k != "extra"},
+        "train_config": {k: v for k, v in cfg.__dict__.items() if k not in ("extra", "teacher_labels")},
         "train_rows": counts,
         "licences": {n: sentiment_data.LICENCES[n] for n in cfg.data},
         "train_seconds": round(seconds, 1),
@@ -119,7 +121,7 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print, so
         tensors, extra = _train_frozen(texts, y, cfg, log)
     elif cfg.method in ("lora", "full"):
         if soft is None and cfg.teacher:
-            soft = teach(texts, y, cfg, log)
+            soft = _teacher_soft(texts, y, cfg, log)
         tensors, extra = _train_encoder(texts, y, cfg, log, soft)
         if soft is not None:
             extra["teacher"] = soft.meta
@@ -139,6 +141,55 @@ class Soft:
     texts: list[str]
     probs: np.ndarray  # (len(texts), len(LABELS))
     meta: dict
+
+
+# what the teacher's labels depend on, besides the training rows
+_TEACHER_SETTINGS = (
+    "data",
+    "seed",
+    "limit",
+    "teacher_epochs",
+    "teacher_lr",
+    "rank",
+    "batch_size",
+    "max_length",
+    "pool",
+)
+
+
+def teacher_key(cfg: TrainConfig, texts: list[str]) -> str:
+    h = hashlib.sha256(json.dumps({k: getattr(cfg, k) for k in _TEACHER_SETTINGS}, sort_keys=True).encode())
+    for t in texts:
+        h.update(t.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Soft:
+    """The teacher's labels: from cfg.teacher_labels when that file holds them for the same rows and
+    teacher settings (the pool as it was drawn then), else `teach`, saved there when a file is named.
+    Teaching is most of a run's time, so a student can be tried again without it."""
+    path = Path(cfg.teacher_labels) if cfg.teacher_labels else None
+    key = teacher_key(cfg, texts)
+    if path is not None and path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+            found = saved["key"]
+            soft = Soft(saved["texts"], np.asarray(saved["probs"], dtype=np.float32), saved["meta"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnalyzerError(f"{path}: not a teacher-labels file ({type(exc).__name__}: {exc})") from None
+        if found != key:
+            raise AnalyzerError(
+                f"{path}: teacher labels for other training rows or teacher settings (key {found}, this run {key}); "
+                "remove the file or name another"
+            )
+        log(f"teacher: reusing its labels of {len(soft.texts)} sentences from {path}")
+        return soft
+    soft = teach(texts, y, cfg, log)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "meta": soft.meta, "texts": soft.texts, "probs": soft.probs.tolist()}))
+        log(f"teacher: labels saved to {path}")
+    return soft
 
 
 def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:

@@ -104,6 +104,33 @@ def test_the_student_learns_the_teachers_probabilities(tmp_path, shared_sentimen
     assert positive["taught"] > positive["plain"] + 0.1, positive
 
 
+def test_a_saved_teacher_labels_file_is_reused_for_the_same_rows_only(tmp_path, cli, shared_sentiment):
+    """A later student run reads the teacher's labels from the file instead of fitting the teacher
+    again; a file made for other rows is refused with its name, and nothing is written."""
+    import json
+
+    from analyzer.training.sentiment import TrainConfig, _training_rows, teacher_key
+
+    texts = [f"The quarterly widget tally for region {n} was published on Tuesday." for n in range(16)]
+    labels = tmp_path / "teacher.json"
+    cfg = TrainConfig(data=("twitter",), limit=32, seed=13)
+    key = teacher_key(cfg, _training_rows(cfg)["text"].tolist())
+    meta = {"encoder": "all-mpnet-base-v2", "pool": 16}
+    probs = [[0.02, 0.03, 0.95]] * 16
+    labels.write_text(json.dumps({"key": key, "meta": meta, "texts": texts, "probs": probs}))
+    args = ["train", "--only", "sentiment", "--data", "twitter", "--limit", "32", "--max-steps", "2", "--no-eval"]
+    res = cli(*args, "--teacher-labels", str(labels), "--out", str(tmp_path / "m"))
+    assert res.exit_code == 0, res.stderr
+    assert "reusing its labels of 16 sentences" in res.stderr and "teacher dev accuracy" not in res.stderr
+    saved = json.loads((tmp_path / "m" / "sentiment.json").read_text())
+    assert saved["teacher"] == meta and "teacher_labels" not in saved["train_config"]
+
+    res = cli(*args, "--limit", "31", "--teacher-labels", str(labels), "--out", str(tmp_path / "other"))
+    assert res.exit_code == 1
+    assert str(labels) in res.stderr and "other training rows" in res.stderr
+    assert not (tmp_path / "other").exists()
+
+
 def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
     """Method "full" trains every encoder weight and stores them as deltas the loader merges."""
     from safetensors.torch import load_file
