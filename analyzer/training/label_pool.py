@@ -6,10 +6,11 @@ but near misses (other central banks, price and tax cuts, "short-term", small bu
 random sentences are kept too, so the labels teach what is *not* a claim. The split is by item
 (a whole wrap article, RSS item or headline), seeded, and spread over every source and year.
 
-    python -m analyzer.training.label_pool --out DIR
+    python -m analyzer.training.label_pool --out DIR [--round 2|3]
 
-writes DIR/pool.jsonl (units with their text and context, for the labellers; never committed)
-and prints the references (no text) that go into models/claims/labels/real.jsonl.
+writes DIR/pool.jsonl (pool_round2.jsonl, pool_round3.jsonl: units with their text and context,
+for the labellers; never committed); the references (every field but the text) go into
+models/claims/labels/real_units.jsonl and the labels into real_labels.jsonl.
 """
 
 from __future__ import annotations
@@ -210,10 +211,52 @@ def build_round2(out_dir: Path, existing: list[dict]) -> list[dict]:
     return refs
 
 
+# Round 3, drawn after claims-1.1: unlabelled theme candidates of the training side (the claim
+# teacher's pool, teacher.pool_units), distinct texts, a fixed number per source; the thin themes
+# have none left (rounds 1 and 2 took every item naming them).
+ROUND3 = {"rss2023": 180, "sp500": 120, "reuters": 100}
+ROUND3_SEED = 2026
+
+
+def build_round3(out_dir: Path) -> list[dict]:
+    from analyzer.training import teacher
+
+    rng = random.Random(ROUND3_SEED)
+    by_source: dict[str, list[realtext.Unit]] = defaultdict(list)
+    for u in teacher.pool_units():
+        by_source[u.source].append(u)
+    chosen: list[realtext.Unit] = []
+    for source, n in ROUND3.items():
+        pool = by_source[source][:]
+        rng.shuffle(pool)
+        seen: set[str] = set()
+        picked: list[realtext.Unit] = []
+        for u in pool:
+            if len(picked) >= n:
+                break
+            if u.text.strip().lower() not in seen:
+                seen.add(u.text.strip().lower())
+                picked.append(u)
+        chosen += picked
+    rng.shuffle(chosen)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    refs = []
+    with (out_dir / "pool_round3.jsonl").open("w", encoding="utf-8") as fh:
+        for u in chosen:
+            row = {**u.ref(), "split": "train"}
+            refs.append(row)
+            fh.write(
+                json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n"
+            )
+    return refs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.training.label_pool", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path, help="folder for pool.jsonl (outside the repository)")
-    ap.add_argument("--round", type=int, default=1, choices=(1, 2), help="2: the second draw (needs round 1's units)")
+    ap.add_argument(
+        "--round", type=int, default=1, choices=(1, 2, 3), help="2, 3: the later draws (need the earlier rounds' units)"
+    )
     args = ap.parse_args(argv)
     missing = [s for s in realtext.SOURCES if not realtext.available(s)]
     if missing:
@@ -224,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         resolved, _ = realtext.resolve(existing)
         existing = [{**r, "text": u.text} if u else r for r, u in zip(existing, resolved)]
         refs = build_round2(args.out, existing)
+    elif args.round == 3:
+        refs = build_round3(args.out)
     else:
         refs = build(args.out)
     c = Counter((r["source"], r["split"]) for r in refs)
