@@ -24,17 +24,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from analyzer.training import realtext
+from analyzer.training.theme_net import THEMEISH
 
 SEED = 13
-# Broad candidate regexes: recall of anything near a theme, not precision.
-THEMEISH = re.compile(
-    r"\b(?:Fed\b|Fed's|FOMC|Powell|Federal Reserve|Yellen|rate[- ]?(?:cut|hike|rise|increase)s?|interest[- ]rates?"
-    r"|inflation|CPI|PCE|consumer prices?|Treasur(?:y|ies)|yields?|two-year|2-year|10-year|bond market|hawkish|dovish"
-    r"|tighten\w*|easing|pivot|basis[- ]points?|payrolls|jobs report|small[- ]?caps?|smaller (?:companies|stocks)"
-    r"|Russell|IWM|micro-?caps?|mid-?caps?|rotation|rotat(?:e|ing|ed)|equal[- ]weight|short[- ]sell\w*|short interest"
-    r"|short squeeze|squeez\w*|short[- ]covering|shorts\b|shorted|shorting|bearish bets?|short positions?)",
-    re.I,
-)
+# Broad candidate regexes: recall of anything near a theme, not precision (THEMEISH: every theme).
 RARE = re.compile(  # the two thin themes: every hit is worth labelling
     r"\b(?:small[- ]?caps?|smaller (?:companies|stocks)|Russell 2000|Russell 2,000|IWM|micro-?caps?|S&P 600"
     r"|short[- ]sell\w*|short interest|short squeeze|squeez\w*|short[- ]covering|shorts\b|shorted|shorting"

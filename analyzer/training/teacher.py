@@ -108,7 +108,7 @@ def training_side_units() -> Iterator:
 def pool_units() -> Iterator:
     """Unlabelled real candidate sentences for the claim teacher to label: the training-side
     units that the broad theme regex of the labelling pool matches."""
-    from analyzer.training.label_pool import THEMEISH
+    from analyzer.training.theme_net import THEMEISH
 
     return (u for u in training_side_units() if THEMEISH.search(u.text))
 
