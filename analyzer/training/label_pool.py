@@ -206,7 +206,8 @@ def build_round2(out_dir: Path, existing: list[dict]) -> list[dict]:
 
 # Round 3, drawn after claims-1.1: unlabelled theme candidates of the training side (the claim
 # teacher's pool, teacher.pool_units), distinct texts, a fixed number per source; the thin themes
-# have none left (rounds 1 and 2 took every item naming them).
+# have none left (rounds 1 and 2 took every item naming them). Run again now, it draws other
+# sentences: the ones it drew are labelled, so no longer in the pool.
 ROUND3 = {"rss2023": 180, "sp500": 120, "reuters": 100}
 ROUND3_SEED = 2026
 

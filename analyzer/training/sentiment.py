@@ -143,16 +143,20 @@ class Soft:
     meta: dict
 
 
-# what the teacher's labels depend on, besides the training rows
+# what the teacher's labels depend on, besides the training rows (`teach` fits it with these)
 _TEACHER_SETTINGS = (
     "data",
     "seed",
     "limit",
     "teacher_epochs",
     "teacher_lr",
+    "head_lr",
     "rank",
     "batch_size",
     "max_length",
+    "weight_decay",
+    "warmup",
+    "bf16",
     "pool",
 )
 
