@@ -144,10 +144,14 @@ def build(out_dir: Path) -> list[dict]:
     chosen = sample_wraps(rng)
     for source in PLAN:
         chosen += sample_items(source, rng)
-    chosen = dedupe(chosen)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return _write_pool(out_dir / "pool.jsonl", dedupe(chosen))
+
+
+def _write_pool(path: Path, chosen: list[tuple[str, realtext.Unit]]) -> list[dict]:
+    """Write the drawn units with their text and context, for the labellers; return their references."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     refs = []
-    with (out_dir / "pool.jsonl").open("w", encoding="utf-8") as fh:
+    with path.open("w", encoding="utf-8") as fh:
         for split, u in chosen:
             row = {**u.ref(), "split": split}
             refs.append(row)
@@ -190,18 +194,9 @@ def build_round2(out_dir: Path, existing: list[dict]) -> list[dict]:
         for it in pool[:n]:
             chosen += realtext.item_units(source, it)
     blind_texts = {_norm(r["text"]) for r in existing if r["split"] == "blind" and "text" in r}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    refs = []
-    with (out_dir / "pool_round2.jsonl").open("w", encoding="utf-8") as fh:
-        for u in chosen:
-            if _norm(u.text) in blind_texts:
-                continue
-            row = {**u.ref(), "split": "train"}
-            refs.append(row)
-            fh.write(
-                json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n"
-            )
-    return refs
+    return _write_pool(
+        out_dir / "pool_round2.jsonl", [("train", u) for u in chosen if _norm(u.text) not in blind_texts]
+    )
 
 
 # Round 3, drawn after claims-1.1: unlabelled theme candidates of the training side (the claim
@@ -233,16 +228,7 @@ def build_round3(out_dir: Path) -> list[dict]:
                 picked.append(u)
         chosen += picked
     rng.shuffle(chosen)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    refs = []
-    with (out_dir / "pool_round3.jsonl").open("w", encoding="utf-8") as fh:
-        for u in chosen:
-            row = {**u.ref(), "split": "train"}
-            refs.append(row)
-            fh.write(
-                json.dumps({**row, "text": u.text, "headline": u.headline, "prev": u.prev}, ensure_ascii=False) + "\n"
-            )
-    return refs
+    return _write_pool(out_dir / "pool_round3.jsonl", [("train", u) for u in chosen])
 
 
 def main(argv: list[str] | None = None) -> int:
