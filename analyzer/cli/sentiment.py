@@ -201,8 +201,9 @@ def sentiment(source, jsonl, model_name, labels, batch_size):
     "--teacher-labels",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Sentiment: save the teacher's labels to FILE, or reuse them from FILE when it holds them for the "
-    "same rows and teacher settings, so that another student run skips the teacher.",
+    help="Save the teacher's labels to FILE, or reuse them from FILE when it holds them for the same "
+    "labelled rows and teacher settings, so that another student run skips the teacher "
+    "(with --only sentiment or --only claims: one file holds one model's teacher).",
 )
 @click.option(
     "--eval/--no-eval",
@@ -240,6 +241,8 @@ def train(
             return default
         return Path(out_dir) / name if only == "all" else Path(out_dir)
 
+    if teacher_labels and only == "all":
+        raise click.UsageError("--teacher-labels holds one model's teacher: add --only sentiment or --only claims")
     out = folder("sentiment", default_model_dir())
     t0 = time.time()
     if only in ("all", "sentiment"):
@@ -269,7 +272,14 @@ def train(
     if only in ("all", "claims"):
         from analyzer.training import claims
 
-        ccfg = claims.TrainConfig(seed=seed, threads=threads, max_steps=max_steps, limit=limit, teacher=teacher)
+        ccfg = claims.TrainConfig(
+            seed=seed,
+            threads=threads,
+            max_steps=max_steps,
+            limit=limit,
+            teacher=teacher,
+            teacher_labels=teacher_labels,
+        )
         if epochs is not None:
             ccfg.epochs = epochs
         if teacher_epochs is not None:

@@ -15,6 +15,7 @@ candidates, then the model).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzer.errors import AnalyzerError
 from analyzer.nlp.claim_model import (
     ARTIFACT_META,
     ARTIFACT_WEIGHTS,
@@ -63,6 +65,7 @@ class TrainConfig:
     teacher: bool = True  # first fit the larger teacher (analyzer.training.teacher) and learn from its labels too
     teacher_epochs: float = 3.0
     distill_weight: float = 1.0  # the soft-target loss of teacher-labelled sentences, relative to a labelled one
+    teacher_labels: str | None = None  # a JSON file the teacher's labels are saved to, and reused from by a later run
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ def train_claims(
     counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
     teacher_meta = None
     if soft is None and cfg.teacher:
-        soft, teacher_meta = teach(train, themes, cfg, log)
+        soft, teacher_meta = teacher_soft(train, themes, cfg, log)
     if soft:
         counts["teacher"] = len(soft)
     log(f"claim model: {len(train)} training sentences {json.dumps(counts)}")
@@ -298,7 +301,7 @@ def train_claims(
         if base_tensors
         else None,
         "thresholds": dict.fromkeys(themes, 0.5),
-        "train_config": asdict(cfg),
+        "train_config": {k: v for k, v in asdict(cfg).items() if k != "teacher_labels"},
         "train_sentences": counts,
         "train_steps": f.steps,
         "teacher": teacher_meta,
@@ -310,6 +313,85 @@ def train_claims(
     (out_dir / ARTIFACT_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     log(f"saved {out_dir} in {meta['train_seconds']:.0f} s")
     return meta
+
+
+# what the teacher's labels depend on, besides the labelled sentences (`teach` fits with these)
+_TEACHER_SETTINGS = (
+    "seed",
+    "teacher_epochs",
+    "batch_size",
+    "lr",
+    "head_lr",
+    "rank",
+    "weight_decay",
+    "warmup",
+    "aux_weight",
+    "stance_weight",
+    "label_smoothing",
+    "max_steps",
+    "limit",
+    "include_dev",
+    "bf16",
+)
+
+
+def teacher_key(cfg: TrainConfig, train: list[Example], themes: list[str]) -> str:
+    h = hashlib.sha256(json.dumps({k: getattr(cfg, k) for k in _TEACHER_SETTINGS}, sort_keys=True).encode())
+    h.update(json.dumps(themes).encode())
+    for e in train:
+        row = [
+            e.id,
+            e.input.sentence,
+            e.input.headline,
+            e.input.prev,
+            sorted(e.themes.items()),
+            e.orientation,
+            e.certainty,
+        ]
+        h.update(json.dumps(row).encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def teacher_soft(
+    train: list[Example], themes: list[str], cfg: TrainConfig, log=print
+) -> tuple[list[SoftExample], dict]:
+    """The teacher's labels: from cfg.teacher_labels when that file holds them for the same labelled
+    sentences and teacher settings, else `teach`, saved there when a file is named. Teaching is half
+    of a run's time, so a student can be tried again without it."""
+    path = Path(cfg.teacher_labels) if cfg.teacher_labels else None
+    key = teacher_key(cfg, train, themes)
+    if path is not None and path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+            found, meta = saved["key"], saved["meta"]
+            soft = [
+                SoftExample(ClaimInput(*r["input"]), r["themes"], r["orientation"], r["certainty"])
+                for r in saved["soft"]
+            ]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnalyzerError(f"{path}: not a claim teacher-labels file ({type(exc).__name__}: {exc})") from None
+        if found != key:
+            raise AnalyzerError(
+                f"{path}: teacher labels for other labelled sentences or teacher settings (key {found}, "
+                f"this run {key}); remove the file or name another"
+            )
+        log(f"teacher: reusing its labels of {len(soft)} sentences from {path}")
+        return soft, meta
+    soft, meta = teach(train, themes, cfg, log)
+    if path is not None:
+        rows = [
+            {
+                "input": [s.input.sentence, s.input.headline, s.input.prev],
+                "themes": s.themes,
+                "orientation": s.orientation,
+                "certainty": s.certainty,
+            }
+            for s in soft
+        ]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "meta": meta, "soft": rows}))
+        log(f"teacher: labels saved to {path}")
+    return soft, meta
 
 
 def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> tuple[list[SoftExample], dict]:
@@ -546,11 +628,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--include-dev", action="store_true")
     ap.add_argument("--no-teacher", action="store_true", help="train without the larger teacher's labels")
+    ap.add_argument(
+        "--teacher-labels", default=None, help="save the teacher's labels to this file, or reuse them from it"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not args.eval:
         cfg = TrainConfig(
-            seed=args.seed, threads=args.threads, include_dev=args.include_dev, teacher=not args.no_teacher
+            seed=args.seed,
+            threads=args.threads,
+            include_dev=args.include_dev,
+            teacher=not args.no_teacher,
+            teacher_labels=args.teacher_labels,
         )
         if args.epochs:
             cfg.epochs = args.epochs

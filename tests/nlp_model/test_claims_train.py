@@ -73,3 +73,44 @@ def test_without_the_teacher_installed_training_says_what_to_install(monkeypatch
     monkeypatch.setenv("ANALYZE_TEACHER_DIR", str(tmp_path))
     with pytest.raises(AnalyzerError, match=r"no config\.json"):
         teacher.encoder_dir()
+
+
+def test_a_saved_claim_teacher_labels_file_is_reused_for_the_same_labels_only(tmp_path, cli):
+    """`analyze train --only claims --teacher-labels FILE` trains the student on the saved labels
+    without fitting the teacher; a file made for other labelled sentences is refused by name."""
+    import json
+
+    from analyzer.themes import load_themes
+    from analyzer.training import claims, claims_data
+
+    cfg = claims.TrainConfig(seed=13, threads=1, max_steps=2, limit=64)
+    train = claims._training_side(claims_data.load_all(quiet=True), cfg)
+    key = claims.teacher_key(cfg, train, sorted(load_themes().themes))
+    none = [1.0, 0.0, 0.0, 0.0]
+    rows = [
+        {
+            "input": [f"Treasury yields fell {n} basis points as traders added bets on cuts.", "", ""],
+            "themes": {"rate_cuts": [0.1, 0.05, 0.05, 0.8], "short_squeeze": none, "small_cap_rotation": none},
+            "orientation": [0.9, 0.1],
+            "certainty": [0.8, 0.1, 0.1],
+        }
+        for n in range(8)
+    ]
+    meta = {"encoder": "all-mpnet-base-v2", "pool": 8}
+    labels = tmp_path / "claims-teacher.json"
+    labels.write_text(json.dumps({"key": key, "meta": meta, "soft": rows}))
+    args = ["train", "--only", "claims", "--max-steps", "2", "--no-eval", "--teacher-labels", str(labels)]
+    res = cli(*args, "--limit", "64", "--out", str(tmp_path / "m"))
+    assert res.exit_code == 0, res.stderr
+    assert "reusing its labels of 8 sentences" in res.stderr and "teacher (" not in res.stderr
+    saved = json.loads((tmp_path / "m" / "claims.json").read_text())
+    assert saved["teacher"] == meta and saved["train_sentences"]["teacher"] == 8
+    assert "teacher_labels" not in saved["train_config"]
+
+    res = cli(*args, "--limit", "63", "--out", str(tmp_path / "other"))
+    assert res.exit_code == 1
+    assert str(labels) in res.stderr and "other labelled sentences" in res.stderr
+    assert not (tmp_path / "other").exists()
+
+    res = cli("train", "--teacher-labels", str(labels), "--out", str(tmp_path / "both"))
+    assert res.exit_code == 2 and "--only sentiment or --only claims" in res.stderr
