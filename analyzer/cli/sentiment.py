@@ -244,27 +244,25 @@ def train(
     if teacher_labels and only == "all":
         raise click.UsageError("--teacher-labels holds one model's teacher: add --only sentiment or --only claims")
     out = folder("sentiment", default_model_dir())
+    # settings both trainers take; the epoch counts only where given, else each model's own default
+    common = {
+        "seed": seed,
+        "threads": threads,
+        "max_steps": max_steps,
+        "limit": limit,
+        "teacher": teacher,
+        "teacher_labels": teacher_labels,
+    }
+    common.update((k, v) for k, v in (("epochs", epochs), ("teacher_epochs", teacher_epochs)) if v is not None)
     t0 = time.time()
     if only in ("all", "sentiment"):
         from analyzer.training.sentiment import TrainConfig, train_sentiment
 
         names = tuple(data) or sentiment_data.DEFAULT_TRAIN
         names = tuple(n for n in names if n not in exclude)
-        cfg = TrainConfig(
-            data=names,
-            method=method,
-            seed=seed,
-            threads=threads,
-            max_steps=max_steps,
-            limit=limit,
-            teacher=teacher,
-            teacher_labels=teacher_labels,
+        train_sentiment(
+            out, TrainConfig(data=names, method=method, **common), log=lambda msg: click.echo(msg, err=True)
         )
-        if epochs is not None:
-            cfg.epochs = epochs
-        if teacher_epochs is not None:
-            cfg.teacher_epochs = teacher_epochs
-        train_sentiment(out, cfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:
             from analyzer.training.evaluate import write_dev_metrics
 
@@ -272,18 +270,7 @@ def train(
     if only in ("all", "claims"):
         from analyzer.training import claims
 
-        ccfg = claims.TrainConfig(
-            seed=seed,
-            threads=threads,
-            max_steps=max_steps,
-            limit=limit,
-            teacher=teacher,
-            teacher_labels=teacher_labels,
-        )
-        if epochs is not None:
-            ccfg.epochs = epochs
-        if teacher_epochs is not None:
-            ccfg.teacher_epochs = teacher_epochs
+        ccfg = claims.TrainConfig(**common)
         cout = folder("claims", claim_model.default_dir())
         claims.train_claims(cout, ccfg, log=lambda msg: click.echo(msg, err=True))
         if do_eval:
