@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from analyzer.errors import AnalyzerError
 from analyzer.nlp.claim_model import (
     ARTIFACT_META,
     ARTIFACT_WEIGHTS,
@@ -35,6 +34,7 @@ from analyzer.nlp.claim_model import (
     ClaimInput,
 )
 from analyzer.training.claims_data import Example
+from analyzer.training.distill import mixed_loss, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS
 
 VERSION = "claims-1.1"
@@ -130,7 +130,6 @@ def fit(
     from analyzer.nlp.encoder import load_encoder, raw_tokenizer
     from analyzer.nlp.model import apply_deltas
     from analyzer.nlp.precision import cpu_supports_bf16
-    from analyzer.training.distill import mixed_loss
     from analyzer.training.lora import add_lora, batches, optimizer
 
     torch.manual_seed(cfg.seed)
@@ -355,30 +354,11 @@ def teacher_key(cfg: TrainConfig, train: list[Example], themes: list[str]) -> st
 def teacher_soft(
     train: list[Example], themes: list[str], cfg: TrainConfig, log=print
 ) -> tuple[list[SoftExample], dict]:
-    """The teacher's labels: from cfg.teacher_labels when that file holds them for the same labelled
-    sentences and teacher settings, else `teach`, saved there when a file is named. Teaching is half
-    of a run's time, so a student can be tried again without it."""
-    path = Path(cfg.teacher_labels) if cfg.teacher_labels else None
-    key = teacher_key(cfg, train, themes)
-    if path is not None and path.is_file():
-        try:
-            saved = json.loads(path.read_text())
-            found, meta = saved["key"], saved["meta"]
-            soft = [
-                SoftExample(ClaimInput(*r["input"]), r["themes"], r["orientation"], r["certainty"])
-                for r in saved["soft"]
-            ]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise AnalyzerError(f"{path}: not a claim teacher-labels file ({type(exc).__name__}: {exc})") from None
-        if found != key:
-            raise AnalyzerError(
-                f"{path}: teacher labels for other labelled sentences or teacher settings (key {found}, "
-                f"this run {key}); remove the file or name another"
-            )
-        log(f"teacher: reusing its labels of {len(soft)} sentences from {path}")
-        return soft, meta
-    soft, meta = teach(train, themes, cfg, log)
-    if path is not None:
+    """The teacher's labels and its meta (distill.saved_teacher_labels): from cfg.teacher_labels
+    when that file holds them for the same labelled sentences and teacher settings, else `teach`."""
+
+    def encode(taught: tuple[list[SoftExample], dict]) -> dict:
+        soft, meta = taught
         rows = [
             {
                 "input": [s.input.sentence, s.input.headline, s.input.prev],
@@ -388,10 +368,24 @@ def teacher_soft(
             }
             for s in soft
         ]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"key": key, "meta": meta, "soft": rows}))
-        log(f"teacher: labels saved to {path}")
-    return soft, meta
+        return {"meta": meta, "soft": rows}
+
+    def decode(saved: dict) -> tuple[tuple[list[SoftExample], dict], int]:
+        soft = [
+            SoftExample(ClaimInput(*r["input"]), r["themes"], r["orientation"], r["certainty"]) for r in saved["soft"]
+        ]
+        return (soft, saved["meta"]), len(soft)
+
+    return saved_teacher_labels(
+        Path(cfg.teacher_labels) if cfg.teacher_labels else None,
+        teacher_key(cfg, train, themes),
+        lambda: teach(train, themes, cfg, log),
+        encode,
+        decode,
+        kind="claim teacher-labels",
+        what="labelled sentences",
+        log=log,
+    )
 
 
 def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> tuple[list[SoftExample], dict]:

@@ -26,7 +26,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
 from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
-from analyzer.training.distill import mixed_loss
+from analyzer.training.distill import mixed_loss, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS, adapter_tensors, add_lora, batches, optimizer
 
 VERSION = "minilm-sent-1.1"
@@ -169,31 +169,21 @@ def teacher_key(cfg: TrainConfig, texts: list[str]) -> str:
 
 
 def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Soft:
-    """The teacher's labels: from cfg.teacher_labels when that file holds them for the same rows and
-    teacher settings (the pool as it was drawn then), else `teach`, saved there when a file is named.
-    Teaching is most of a run's time, so a student can be tried again without it."""
-    path = Path(cfg.teacher_labels) if cfg.teacher_labels else None
-    key = teacher_key(cfg, texts)
-    if path is not None and path.is_file():
-        try:
-            saved = json.loads(path.read_text())
-            found = saved["key"]
-            soft = Soft(saved["texts"], np.asarray(saved["probs"], dtype=np.float32), saved["meta"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise AnalyzerError(f"{path}: not a teacher-labels file ({type(exc).__name__}: {exc})") from None
-        if found != key:
-            raise AnalyzerError(
-                f"{path}: teacher labels for other training rows or teacher settings (key {found}, this run {key}); "
-                "remove the file or name another"
-            )
-        log(f"teacher: reusing its labels of {len(soft.texts)} sentences from {path}")
-        return soft
-    soft = teach(texts, y, cfg, log)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"key": key, "meta": soft.meta, "texts": soft.texts, "probs": soft.probs.tolist()}))
-        log(f"teacher: labels saved to {path}")
-    return soft
+    """The teacher's labels (distill.saved_teacher_labels): from cfg.teacher_labels when that file
+    holds them for the same rows and teacher settings (the pool as it was drawn then), else `teach`."""
+    return saved_teacher_labels(
+        Path(cfg.teacher_labels) if cfg.teacher_labels else None,
+        teacher_key(cfg, texts),
+        lambda: teach(texts, y, cfg, log),
+        lambda soft: {"meta": soft.meta, "texts": soft.texts, "probs": soft.probs.tolist()},
+        lambda saved: (
+            Soft(saved["texts"], np.asarray(saved["probs"], dtype=np.float32), saved["meta"]),
+            len(saved["texts"]),
+        ),
+        kind="teacher-labels",
+        what="training rows",
+        log=log,
+    )
 
 
 def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
