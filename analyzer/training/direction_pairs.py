@@ -2,9 +2,12 @@
 
 Real commentary states direction compositionally: yields *rising* is -1 for rate cuts but
 Treasuries *rallying* is +1; bets on *hikes* growing is -1, bets on *cuts* growing +1; shorts
-*covering* is +1, shorts *adding* -1. A first model learned the real sentences by heart and
-flipped such directions on new ones (dev stance accuracy 0.65), so these sentences, written for
-the project, pair each subject with moves both ways. Seeded; never in a dev or blind split.
+*covering* is +1, shorts *adding* -1; an *easing* cycle shorter than hoped is -1, a *hiking* cycle
+shorter than feared +1. A first model learned the real sentences by heart and flipped such
+directions on new ones (dev stance accuracy 0.65), so these sentences, written for the project,
+pair each subject with moves both ways. Each row also says whether its sentences report a move
+(backward, factual) or say what will happen (forward; hedged, or speculative with "may"): the
+orientation and certainty heads learn from them too. Seeded; never in a dev or blind split.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import random
 
 R, Q, S = "rate_cuts", "short_squeeze", "small_cap_rotation"
 
-# (subjects, moves that give +1, moves that give -1, theme)
+# orientation of a row's sentences: moves that happened, or what a cycle or the Fed will do
+BACKWARD, FORWARD = "backward", "forward"
+
+# (subjects, moves that give +1, moves that give -1, theme, orientation)
 GRID = [
     (
         [
@@ -52,12 +58,14 @@ GRID = [
             "climbed back above 5%",
         ],
         R,
+        BACKWARD,
     ),
     (
         ["Treasuries", "US government bonds", "Two-year notes", "Bonds", "Ten-year Treasuries"],
         ["rallied", "gained", "extended their rally", "climbed as traders sought safety", "advanced", "rebounded"],
         ["slumped", "sold off", "fell", "extended losses", "tumbled", "came under pressure"],
         R,
+        BACKWARD,
     ),
     (
         [
@@ -85,6 +93,7 @@ GRID = [
             "stayed stubbornly high",
         ],
         R,
+        BACKWARD,
     ),
     (
         ["Fed officials", "Powell", "The Fed chair", "A Fed governor", "Policymakers at the Fed", "The FOMC"],
@@ -105,6 +114,7 @@ GRID = [
             "ruled out cuts this year",
         ],
         R,
+        BACKWARD,
     ),
     (
         ["Short sellers", "Hedge funds betting against the stock", "Bears in the name", "Funds with short positions"],
@@ -126,6 +136,7 @@ GRID = [
             "pressed their bets after the downgrade",
         ],
         Q,
+        BACKWARD,
     ),
     (
         [
@@ -137,6 +148,7 @@ GRID = [
         ["fell to a two-year low", "dropped sharply", "declined as bears covered", "shrank"],
         ["rose to a record", "climbed sharply", "jumped to the highest in years", "swelled"],
         Q,
+        BACKWARD,
     ),
     (
         ["Small caps", "The Russell 2000", "Small-cap stocks", "IWM", "Smaller companies' shares", "The S&P 600"],
@@ -144,6 +156,7 @@ GRID = [
             "rallied",
             "outperformed large caps",
             "jumped 3%",
+            "ripped higher",
             "beat the Nasdaq 100",
             "drew record inflows",
             "led the market higher",
@@ -152,11 +165,89 @@ GRID = [
             "slumped",
             "lagged large caps",
             "fell 2%",
+            "got hammered",
             "trailed the S&P 500",
             "saw heavy outflows",
             "dragged the market lower",
         ],
         S,
+        BACKWARD,
+    ),
+    # how long or deep a cycle will be: a shorter *easing* cycle is -1, a shorter *hiking* cycle +1
+    (
+        [
+            "The easing cycle",
+            "The Fed's rate-cut cycle",
+            "This round of Fed cuts",
+            "The cutting cycle",
+            "The Fed's easing campaign",
+            "Powell signalled that the easing cycle",
+            "Strategists now expect that the Fed's cutting cycle",
+            "The central bank made clear that its easing cycle",
+        ],
+        [
+            "will be longer than hoped",
+            "will run deeper than markets expect",
+            "will last longer than traders had priced",
+            "will be much deeper than hoped",
+            "will go further than expected",
+            "will be longer than the dot plot implies",
+        ],
+        [
+            "will be much shorter than hoped",
+            "will be shallower than markets expect",
+            "will be over sooner than traders had priced",
+            "will be much shorter than expected",
+            "may end after just one or two moves",
+            "will stop well short of what markets expect",
+        ],
+        R,
+        FORWARD,
+    ),
+    (
+        [
+            "The hiking cycle",
+            "The Fed's tightening campaign",
+            "The Fed's fight against inflation",
+            "The Fed's run of rate increases",
+            "The tightening cycle",
+            "Powell signalled that the hiking cycle",
+        ],
+        [
+            "will be shorter than feared",
+            "will end sooner than expected",
+            "is nearly over",
+            "will be much shorter than markets expect",
+            "may end after one more move",
+            "is coming to an end",
+        ],
+        [
+            "will last longer than hoped",
+            "will run further than markets expect",
+            "is far from over",
+            "will go on much longer than expected",
+            "will need several more moves",
+            "still has a long way to go",
+        ],
+        R,
+        FORWARD,
+    ),
+    (
+        ["The Fed", "Policymakers", "Fed officials", "The FOMC", "The central bank"],
+        [
+            "will deliver more cuts than markets expect",
+            "signalled more cuts than hoped",
+            "penciled in more reductions for next year",
+            "plans to cut faster than traders had priced",
+        ],
+        [
+            "will deliver fewer cuts than hoped",
+            "signalled fewer cuts than markets expected",
+            "penciled in fewer reductions for next year",
+            "plans to cut more slowly than traders had priced",
+        ],
+        R,
+        FORWARD,
     ),
 ]
 # (verbs that make the bet bigger, verbs that make it smaller) x (objects that are -1, objects that are +1)
@@ -182,22 +273,36 @@ ROTATE_IN = [
 ROTATE_OUT = ["Investors rotated out of small caps", "Money fled the Russell 2000", "Funds dumped smaller stocks"]
 
 
+def _certainty(orientation: str, move: str) -> str:
+    if orientation == BACKWARD:
+        return "factual"
+    return "speculative" if move.startswith("may ") else "hedged"
+
+
 def generate(seed: int = 13, per_cell: int = 3) -> list[dict]:
-    """[{"text", "themes"}]: each subject with a sample of moves both ways."""
+    """[{"text", "themes", "orientation", "certainty"}]: each subject with a sample of moves both ways."""
     rng = random.Random(seed)
     out = []
-    for subjects, up, down, theme in GRID:
+    for subjects, up, down, theme, orientation in GRID:
         for subject in subjects:
             for moves, stance in ((up, 1), (down, -1)):
                 for move in rng.sample(moves, min(per_cell, len(moves))):
-                    out.append({"text": f"{subject} {move}.", "themes": {theme: stance}})
+                    out.append(
+                        {
+                            "text": f"{subject} {move}.",
+                            "themes": {theme: stance},
+                            "orientation": orientation,
+                            "certainty": _certainty(orientation, move),
+                        }
+                    )
+    past = {"orientation": BACKWARD, "certainty": "factual"}
     for verb, obj in itertools.product(BET_UP + BET_DOWN, HAWKISH + DOVISH):
         grows = verb in BET_UP
         dovish = obj in DOVISH
-        out.append({"text": f"{verb} {obj}.", "themes": {R: 1 if grows == dovish else -1}})
+        out.append({"text": f"{verb} {obj}.", "themes": {R: 1 if grows == dovish else -1}, **past})
     for text in ROTATE_IN:
-        out.append({"text": f"{text}.", "themes": {S: 1}})
+        out.append({"text": f"{text}.", "themes": {S: 1}, **past})
     for text in ROTATE_OUT:
-        out.append({"text": f"{text}.", "themes": {S: -1}})
+        out.append({"text": f"{text}.", "themes": {S: -1}, **past})
     rng.shuffle(out)
     return out

@@ -1,5 +1,6 @@
 """The claim model's labelled data keeps its promises: the blind split is frozen, no item has
-sentences on both sides of it, no publisher text is stored, and no test sentence is trained on."""
+sentences on both sides of it, no publisher text is stored, no test sentence is trained on, and written
+labels say what the sentences say."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import hashlib
 import json
 import re
 from pathlib import Path
+
+from analyzer.training.claims_data import pairs
 
 LABELS = Path(__file__).resolve().parents[2] / "models" / "claims" / "labels"
 TESTS = Path(__file__).resolve().parents[1]
@@ -46,11 +49,19 @@ def test_real_units_are_stored_by_reference_only():
 def test_no_sentence_of_the_tests_is_in_the_training_data():
     trained = {_norm(r["text"]) for r in _rows("written.jsonl")}
     trained |= {_norm(r["text"]) for r in _rows("project_sentences.jsonl") if "text" in r}
+    trained |= {_norm(e.input.sentence) for e in pairs()}
     quoted = set()
     for path in TESTS.rglob("*.py"):
         for m in re.finditer(r"[\"']([A-Z][^\"'\n]{20,})[\"']", path.read_text(encoding="utf-8")):
             quoted.add(_norm(m.group(1)))
     assert quoted and not (quoted & trained), sorted(quoted & trained)[:5]
+
+
+def test_direction_pairs_that_say_what_will_happen_are_labelled_forward():
+    # a forward sentence labelled backward teaches the orientation head to read forecasts as reports
+    future = [e for e in pairs() if re.search(r"\b(will|may)\b", e.input.sentence)]
+    assert len(future) >= 50
+    assert all(e.orientation == "forward" and e.certainty in ("hedged", "speculative") for e in future)
 
 
 def test_counterfactual_edits_touch_only_training_units_and_store_no_text():
