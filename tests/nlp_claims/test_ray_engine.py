@@ -1,5 +1,10 @@
 """`score --engine ray` on a real local Ray (2 CPUs, 2 actors) against the local engine: the same
-claims table, value for value; resumable (a limited run, then the rest) and idempotent."""
+claims table, value for value; resumable (a limited run, then the rest) and idempotent.
+
+A Ray actor with one CPU runs torch on one thread (Ray sets OMP_NUM_THREADS=1); the local engine
+picks its threads from the idle cores. Sums reduced over a different number of threads differ in
+the last bits, which can move a stored probability by one in its fourth decimal, so the local
+run here is pinned to one thread too: the comparison is then of the same arithmetic."""
 
 from __future__ import annotations
 
@@ -37,8 +42,18 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.fixture
+def one_thread(monkeypatch):
+    import torch
+
+    threads = torch.get_num_threads()
+    monkeypatch.setenv("ANALYZE_THREADS", "1")  # read when score_articles loads its model
+    yield
+    torch.set_num_threads(threads)  # the models other tests already loaded keep their threads
+
+
 @pytest.mark.slow
-def test_ray_engine_writes_the_local_engines_claims_table(tmp_path, local_ray):
+def test_ray_engine_writes_the_local_engines_claims_table(tmp_path, local_ray, one_thread):
     local = score_tests.make_db(tmp_path / "local.db", 20)
     remote = tmp_path / "ray.db"
     shutil.copy(local, remote)
