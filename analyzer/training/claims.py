@@ -37,7 +37,7 @@ from analyzer.training.claims_data import Example
 from analyzer.training.distill import mixed_loss, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS
 
-VERSION = "claims-1.1"
+VERSION = "claims-1.2"
 STANCES = (-1, 0, 1)
 
 

@@ -24,14 +24,7 @@ def themes_of(extractor, text: str) -> dict[str, int]:
             "rate_cuts",
             1,
         ),
-        pytest.param(
-            "Small caps rip after soft CPI",
-            "small_cap_rotation",
-            1,
-            marks=pytest.mark.xfail(
-                strict=True, reason="claims-1.1 reads the slang 'rip' as a fall (P 0.59); see its model card"
-            ),
-        ),
+        ("Small caps rip after soft CPI", "small_cap_rotation", 1),
         (
             "Some strategists warned the rotation into smaller companies may have been premature.",
             "small_cap_rotation",
