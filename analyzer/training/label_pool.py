@@ -223,8 +223,9 @@ def build_round3(out_dir: Path) -> list[dict]:
         for u in pool:
             if len(picked) >= n:
                 break
-            if u.text.strip().lower() not in seen:
-                seen.add(u.text.strip().lower())
+            key = u.text.strip().lower()
+            if key not in seen:
+                seen.add(key)
                 picked.append(u)
         chosen += picked
     rng.shuffle(chosen)
