@@ -273,10 +273,14 @@ ROTATE_IN = [
 ROTATE_OUT = ["Investors rotated out of small caps", "Money fled the Russell 2000", "Funds dumped smaller stocks"]
 
 
-def _certainty(orientation: str, move: str) -> str:
+def _labels(orientation: str, move: str = "") -> dict:
+    """A row's orientation and certainty: a move that happened is factual; what will happen is
+    hedged, or speculative with "may"."""
     if orientation == BACKWARD:
-        return "factual"
-    return "speculative" if move.startswith("may ") else "hedged"
+        certainty = "factual"
+    else:
+        certainty = "speculative" if move.startswith("may ") else "hedged"
+    return {"orientation": orientation, "certainty": certainty}
 
 
 def generate(seed: int = 13, per_cell: int = 3) -> list[dict]:
@@ -287,15 +291,8 @@ def generate(seed: int = 13, per_cell: int = 3) -> list[dict]:
         for subject in subjects:
             for moves, stance in ((up, 1), (down, -1)):
                 for move in rng.sample(moves, min(per_cell, len(moves))):
-                    out.append(
-                        {
-                            "text": f"{subject} {move}.",
-                            "themes": {theme: stance},
-                            "orientation": orientation,
-                            "certainty": _certainty(orientation, move),
-                        }
-                    )
-    past = {"orientation": BACKWARD, "certainty": "factual"}
+                    out.append({"text": f"{subject} {move}.", "themes": {theme: stance}, **_labels(orientation, move)})
+    past = _labels(BACKWARD)
     for verb, obj in itertools.product(BET_UP + BET_DOWN, HAWKISH + DOVISH):
         grows = verb in BET_UP
         dovish = obj in DOVISH
