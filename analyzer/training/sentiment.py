@@ -9,7 +9,8 @@ it is an experiment: the model card says why it is not what ships).
 With cfg.teacher (the default), a larger encoder is fitted first on the same rows (`teach`:
 all-mpnet-base-v2, analyzer.training.teacher) and labels a sample of unlabelled training-side
 news sentences; the shipped MiniLM then learns from the labelled rows and from the teacher's
-probabilities on those sentences (distillation). The teacher is not shipped.
+probabilities on those sentences (distillation). The teacher reads the labelled rows too, and
+each one's target is its label mixed with that reading (cfg.label_mix). The teacher is not shipped.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from analyzer.training import sentiment_data
 from analyzer.training.distill import mixed_loss, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS, adapter_tensors, add_lora, batches, optimizer
 
-VERSION = "minilm-sent-1.1"
+VERSION = "minilm-sent-1.2"
 FULL_LR = 1e-4  # the encoder's learning rate with method "full" (lr is the adapters' with "lora")
 
 
@@ -57,6 +58,9 @@ class TrainConfig:
     teacher_lr: float = 1e-3
     pool: int = 40_000  # unlabelled news sentences for the teacher to label (an equal share per source at most)
     distill_weight: float = 1.0  # a teacher-labelled sentence's loss, relative to a labelled one
+    # with a teacher, a labelled row's target: label_mix times its label plus the rest times the
+    # teacher's probabilities for that row (1.0: the label alone, as 1.0 and 1.1 were trained)
+    label_mix: float = 0.5
     teacher_labels: str | None = None  # a JSON file the teacher's labels are saved to, and reused from by a later run
     extra: dict = field(default_factory=dict)
 
@@ -141,6 +145,7 @@ class Soft:
     texts: list[str]
     probs: np.ndarray  # (len(texts), len(LABELS))
     meta: dict
+    row_probs: np.ndarray | None = None  # the teacher's probabilities for the labelled rows, in their order
 
 
 # what the teacher's labels depend on, besides the training rows (`teach` fits it with these)
@@ -171,13 +176,34 @@ def teacher_key(cfg: TrainConfig, texts: list[str]) -> str:
 def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Soft:
     """The teacher's labels (distill.saved_teacher_labels): from cfg.teacher_labels when that file
     holds them for the same rows and teacher settings (the pool as it was drawn then), else `teach`."""
+
+    def row_probs(saved: dict) -> np.ndarray | None:
+        if saved.get("row_probs") is not None:
+            return np.asarray(saved["row_probs"], dtype=np.float32)
+        if cfg.label_mix < 1:
+            raise AnalyzerError(
+                f"{cfg.teacher_labels}: saved without the teacher's probabilities for the labelled rows "
+                f"(before minilm-sent-1.2), which label_mix {cfg.label_mix:g} needs; remove the file"
+            )
+        return None
+
     return saved_teacher_labels(
         Path(cfg.teacher_labels) if cfg.teacher_labels else None,
         teacher_key(cfg, texts),
         lambda: teach(texts, y, cfg, log),
-        lambda soft: {"meta": soft.meta, "texts": soft.texts, "probs": soft.probs.tolist()},
+        lambda soft: {
+            "meta": soft.meta,
+            "texts": soft.texts,
+            "probs": soft.probs.tolist(),
+            "row_probs": None if soft.row_probs is None else soft.row_probs.tolist(),
+        },
         lambda saved: (
-            Soft(saved["texts"], np.asarray(saved["probs"], dtype=np.float32), saved["meta"]),
+            Soft(
+                saved["texts"],
+                np.asarray(saved["probs"], dtype=np.float32),
+                saved["meta"],
+                row_probs(saved),
+            ),
             len(saved["texts"]),
         ),
         kind="teacher-labels",
@@ -206,6 +232,8 @@ def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
         accuracy[name] = round(float(np.mean([LABELS[i] == g for i, g in zip(pred, d["label"])])), 4)
     log(f"teacher dev accuracy: {json.dumps(accuracy)}")
     held = {t.strip().lower() for t in texts} | {t.strip().lower() for d in dev.values() for t in d["text"]}
+    log(f"teacher: labelling the {len(texts)} labelled rows")
+    row_probs = _probs(tok, enc, head, texts, bf16).round(4)
     pool = teacher.sentence_pool(cfg.pool, cfg.seed, exclude=held)
     log(f"teacher: labelling {len(pool)} unlabelled news sentences")
     probs = _probs(tok, enc, head, pool, bf16).round(4)
@@ -216,10 +244,11 @@ def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
         "lora_scale": 1.0,
         "train_steps": steps,
         "pool": len(pool),
+        "labelled_rows": len(texts),
         "dev_accuracy": accuracy,
         "seconds": round(time.time() - t0, 1),
     }
-    return Soft(pool, probs, meta)
+    return Soft(pool, probs, meta, row_probs)
 
 
 def _probs(tok, enc, head, texts: list[str], bf16: bool) -> np.ndarray:
@@ -343,6 +372,13 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
         total=total,
     )
     yt = torch.tensor(y, dtype=torch.long)
+    if cfg.label_mix < 1 and soft is not None:  # without a teacher the labels are the only targets
+        if soft.row_probs is None or len(soft.row_probs) != n_hard:
+            raise AnalyzerError("label_mix < 1 needs the teacher's probabilities for the labelled rows")
+        # soft targets for the labelled rows too: the label, smoothed toward what the teacher read
+        yt = cfg.label_mix * nn.functional.one_hot(yt, len(LABELS)).float() + (1 - cfg.label_mix) * torch.tensor(
+            soft.row_probs, dtype=torch.float32
+        )
     what = "every encoder weight" if full else f"LoRA r={cfg.rank} on {len(wrapped)} layers"
     log(
         f"{what}, {sum(p.numel() for p in enc_params)} trainable encoder params; {total} steps of "

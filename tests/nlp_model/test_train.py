@@ -2,6 +2,7 @@
 at load time reproduces the adapted encoder exactly."""
 
 import numpy as np
+import pytest
 
 
 def test_lora_merge_reproduces_wrapped_encoder():
@@ -92,7 +93,9 @@ def test_the_student_learns_the_teachers_probabilities(tmp_path, shared_sentimen
 
     texts = [f"The quarterly widget tally for region {n} was published on Tuesday." for n in range(64)]
     soft = Soft(texts, np.tile(np.array([[0.02, 0.03, 0.95]], dtype=np.float32), (64, 1)), {"pool": 64})
-    cfg = TrainConfig(data=("twitter",), limit=32, max_steps=8, batch_size=16, log_every=1, teacher=False)
+    cfg = TrainConfig(
+        data=("twitter",), limit=32, max_steps=8, batch_size=16, log_every=1, teacher=False, label_mix=1.0
+    )
     probe = ["The quarterly widget tally for region 99 was published on Tuesday."]
     positive = {}
     for name, given in (("plain", None), ("taught", soft)):
@@ -102,6 +105,36 @@ def test_the_student_learns_the_teachers_probabilities(tmp_path, shared_sentimen
     assert meta["teacher"] == {"pool": 64}
     assert any("32 labelled and 64 teacher-labelled rows" in line for line in lines)
     assert positive["taught"] > positive["plain"] + 0.1, positive
+
+
+def test_label_mix_pulls_the_labelled_rows_toward_the_teachers_reading(tmp_path, shared_sentiment):
+    """With label_mix < 1 a labelled row's target is its label smoothed toward the teacher's
+    probabilities for that row: a teacher that calls every row positive pulls the student there."""
+    from analyzer.nlp.model import EncoderSentimentModel
+    from analyzer.training.sentiment import Soft, TrainConfig, train_sentiment
+
+    positive_everywhere = np.tile(np.array([[0.02, 0.03, 0.95]], dtype=np.float32), (32, 1))
+    soft = Soft([], np.zeros((0, 3), dtype=np.float32), {"pool": 0}, row_probs=positive_everywhere)
+    probe = ["Shares of the company closed the session unchanged."]
+    positive = {}
+    for mix in (1.0, 0.0):
+        cfg = TrainConfig(data=("twitter",), limit=32, max_steps=8, batch_size=16, teacher=False, label_mix=mix)
+        train_sentiment(tmp_path / str(mix), cfg, log=lambda _: None, soft=soft)
+        positive[mix] = EncoderSentimentModel(tmp_path / str(mix)).predict(probe).probs[0, 2]
+    assert positive[0.0] > positive[1.0] + 0.1, positive
+
+
+def test_label_mix_without_the_teachers_reading_of_the_labelled_rows_is_refused(tmp_path, shared_sentiment):
+    """Teacher labels saved before the labelled rows' probabilities were kept cannot smooth them:
+    the run stops with a message that says so, and writes nothing."""
+    from analyzer.errors import AnalyzerError
+    from analyzer.training.sentiment import Soft, TrainConfig, train_sentiment
+
+    soft = Soft([], np.zeros((0, 3), dtype=np.float32), {"pool": 0})
+    cfg = TrainConfig(data=("twitter",), limit=32, max_steps=1, batch_size=16, teacher=False, label_mix=0.5)
+    with pytest.raises(AnalyzerError, match="probabilities for the labelled rows"):
+        train_sentiment(tmp_path / "m", cfg, log=lambda _: None, soft=soft)
+    assert not (tmp_path / "m").exists()
 
 
 def test_a_saved_teacher_labels_file_is_reused_for_the_same_rows_only(tmp_path, cli, shared_sentiment):
@@ -117,7 +150,8 @@ def test_a_saved_teacher_labels_file_is_reused_for_the_same_rows_only(tmp_path, 
     key = teacher_key(cfg, _training_rows(cfg)["text"].tolist())
     meta = {"encoder": "all-mpnet-base-v2", "pool": 16}
     probs = [[0.02, 0.03, 0.95]] * 16
-    labels.write_text(json.dumps({"key": key, "meta": meta, "texts": texts, "probs": probs}))
+    row_probs = [[0.1, 0.8, 0.1]] * 32  # the teacher's reading of the 32 labelled rows
+    labels.write_text(json.dumps({"key": key, "meta": meta, "texts": texts, "probs": probs, "row_probs": row_probs}))
     args = ["train", "--only", "sentiment", "--data", "twitter", "--limit", "32", "--max-steps", "2", "--no-eval"]
     res = cli(*args, "--teacher-labels", str(labels), "--out", str(tmp_path / "m"))
     assert res.exit_code == 0, res.stderr
@@ -129,6 +163,14 @@ def test_a_saved_teacher_labels_file_is_reused_for_the_same_rows_only(tmp_path, 
     assert res.exit_code == 1
     assert str(labels) in res.stderr and "other training rows" in res.stderr
     assert not (tmp_path / "other").exists()
+
+    # a file saved before the teacher's reading of the labelled rows was kept cannot give it
+    old_file = tmp_path / "teacher-1.1.json"
+    old_file.write_text(json.dumps({"key": key, "meta": meta, "texts": texts, "probs": probs}))
+    res = cli(*args, "--teacher-labels", str(old_file), "--out", str(tmp_path / "old"))
+    assert res.exit_code == 1
+    assert str(old_file) in res.stderr and "probabilities for the labelled rows" in res.stderr
+    assert not (tmp_path / "old").exists()
 
 
 def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
