@@ -124,8 +124,16 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print, so
     if cfg.method == "frozen":
         tensors, extra = _train_frozen(texts, y, cfg, log)
     elif cfg.method in ("lora", "full"):
+        from_file = soft is None and cfg.teacher_labels
         if soft is None and cfg.teacher:
             soft = _teacher_soft(texts, y, cfg, log)
+        if soft is not None and cfg.label_mix < 1 and (soft.row_probs is None or len(soft.row_probs) != len(texts)):
+            where = f"{cfg.teacher_labels}: saved" if from_file else "teacher labels given"
+            raise AnalyzerError(
+                f"{where} without the teacher's probabilities for the labelled rows (kept since "
+                f"minilm-sent-1.2), which label_mix {cfg.label_mix:g} needs"
+                + ("; remove the file" if from_file else "")
+            )
         tensors, extra = _train_encoder(texts, y, cfg, log, soft)
         if soft is not None:
             extra["teacher"] = soft.meta
@@ -177,16 +185,6 @@ def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Sof
     """The teacher's labels (distill.saved_teacher_labels): from cfg.teacher_labels when that file
     holds them for the same rows and teacher settings (the pool as it was drawn then), else `teach`."""
 
-    def row_probs(saved: dict) -> np.ndarray | None:
-        if saved.get("row_probs") is not None:
-            return np.asarray(saved["row_probs"], dtype=np.float32)
-        if cfg.label_mix < 1:
-            raise AnalyzerError(
-                f"{cfg.teacher_labels}: saved without the teacher's probabilities for the labelled rows "
-                f"(before minilm-sent-1.2), which label_mix {cfg.label_mix:g} needs; remove the file"
-            )
-        return None
-
     return saved_teacher_labels(
         Path(cfg.teacher_labels) if cfg.teacher_labels else None,
         teacher_key(cfg, texts),
@@ -202,7 +200,7 @@ def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Sof
                 saved["texts"],
                 np.asarray(saved["probs"], dtype=np.float32),
                 saved["meta"],
-                row_probs(saved),
+                None if saved.get("row_probs") is None else np.asarray(saved["row_probs"], dtype=np.float32),
             ),
             len(saved["texts"]),
         ),
@@ -373,9 +371,7 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
     )
     yt = torch.tensor(y, dtype=torch.long)
     if cfg.label_mix < 1 and soft is not None:  # without a teacher the labels are the only targets
-        if soft.row_probs is None or len(soft.row_probs) != n_hard:
-            raise AnalyzerError("label_mix < 1 needs the teacher's probabilities for the labelled rows")
-        # soft targets for the labelled rows too: the label, smoothed toward what the teacher read
+        # soft targets for the labelled rows too (train_sentiment checked that the teacher read them)
         yt = cfg.label_mix * nn.functional.one_hot(yt, len(LABELS)).float() + (1 - cfg.label_mix) * torch.tensor(
             soft.row_probs, dtype=torch.float32
         )
