@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzer.errors import AnalyzerError
 from analyzer.nlp.claim_model import (
     ARTIFACT_META,
     ARTIFACT_WEIGHTS,
@@ -65,6 +66,9 @@ class TrainConfig:
     teacher: bool = True  # first fit the larger teacher (analyzer.training.teacher) and learn from its labels too
     teacher_epochs: float = 3.0
     distill_weight: float = 1.0  # the soft-target loss of teacher-labelled sentences, relative to a labelled one
+    # with a teacher, a labelled sentence's targets: label_mix times its labels plus the rest times the
+    # teacher's probabilities for it (1.0: the labels alone, as every release so far; 0.5 was tried)
+    label_mix: float = 1.0
     teacher_labels: str | None = None  # a JSON file the teacher's labels are saved to, and reused from by a later run
 
 
@@ -78,6 +82,17 @@ class SoftExample:
     certainty: list[float]
 
 
+@dataclass(frozen=True)
+class Taught:
+    """What the teacher hands the student: its probabilities for the unlabelled pool, its meta, and
+    its reading of the labelled sentences in their order (None unless the run set label_mix < 1,
+    and in files saved before label_mix existed)."""
+
+    pool: list[SoftExample]
+    meta: dict
+    reading: list[SoftExample] | None = None
+
+
 def _targets(examples: list[Example], themes: list[str]):
     import torch
 
@@ -85,6 +100,18 @@ def _targets(examples: list[Example], themes: list[str]):
     o = torch.tensor([ORIENTATIONS.index(e.orientation) if e.orientation else -100 for e in examples])
     c = torch.tensor([CERTAINTIES.index(e.certainty) if e.certainty else -100 for e in examples])
     return y, o, c
+
+
+def _soft_targets(soft: list[SoftExample], themes: list[str]):
+    import torch
+
+    qt = {
+        t: torch.tensor([x.themes[t] for x in soft], dtype=torch.float32).reshape(-1, len(THEME_CLASSES))
+        for t in themes
+    }
+    qo = torch.tensor([x.orientation for x in soft], dtype=torch.float32).reshape(-1, len(ORIENTATIONS))
+    qc = torch.tensor([x.certainty for x in soft], dtype=torch.float32).reshape(-1, len(CERTAINTIES))
+    return qt, qo, qc
 
 
 @dataclass(frozen=True)
@@ -121,9 +148,12 @@ def fit(
     log=print,
     soft: list[SoftExample] | None = None,
     backbone: Backbone = Backbone(),
+    reading: list[SoftExample] | None = None,
 ) -> Fitted:
     """LoRA adapters and heads fitted on labelled sentences, and on teacher-labelled ones (their
-    soft targets weighted by cfg.distill_weight) when given."""
+    soft targets weighted by cfg.distill_weight) when given. `reading`: the teacher's probabilities
+    for the labelled sentences, mixed into their targets by cfg.label_mix (train_claims checks it
+    is there)."""
     import torch
     from torch import nn
 
@@ -152,12 +182,9 @@ def fit(
     use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
     y, yo, yc = _targets(train, themes)
     n_hard = len(train)
-    qt = {
-        t: torch.tensor([x.themes[t] for x in soft], dtype=torch.float32).reshape(-1, len(THEME_CLASSES))
-        for t in themes
-    }
-    qo = torch.tensor([x.orientation for x in soft], dtype=torch.float32).reshape(-1, len(ORIENTATIONS))
-    qc = torch.tensor([x.certainty for x in soft], dtype=torch.float32).reshape(-1, len(CERTAINTIES))
+    qt, qo, qc = _soft_targets(soft, themes)
+    mix = cfg.label_mix if reading is not None and cfg.label_mix < 1 else 1.0
+    rt, ro, rc = _soft_targets(reading or [], themes)
     inputs = [e.input for e in train] + [x.input for x in soft]
     class_weight = torch.tensor([1.0] + [cfg.stance_weight] * (len(THEME_CLASSES) - 1))
     lengths = [len(x.sentence) + len(x.headline) + len(x.prev) for x in inputs]
@@ -176,7 +203,7 @@ def fit(
     )
     log(f"LoRA r={cfg.rank}, {total} steps of {cfg.batch_size}, bf16 autocast: {use_bf16}")
 
-    def hard_loss(pooled, rows):
+    def labels_loss(pooled, rows):
         loss = torch.stack(
             [
                 nn.functional.cross_entropy(
@@ -195,11 +222,20 @@ def fit(
                 )
         return loss
 
-    def soft_loss(pooled, rows):
+    def teacher_loss(pooled, rows, qt, qo, qc):
         loss = sum(nn.functional.cross_entropy(heads[f"theme_{t}"](pooled), qt[t][rows]) for t in themes)
         for name, target in (("orientation", qo[rows]), ("certainty", qc[rows])):
             loss = loss + cfg.aux_weight * nn.functional.cross_entropy(heads[name](pooled), target)
         return loss
+
+    def hard_loss(pooled, rows):
+        # the labels' loss and the teacher's, in cfg.label_mix's proportions
+        if mix == 1.0:
+            return labels_loss(pooled, rows)
+        return mix * labels_loss(pooled, rows) + (1 - mix) * teacher_loss(pooled, rows, rt, ro, rc)
+
+    def soft_loss(pooled, rows):
+        return teacher_loss(pooled, rows, qt, qo, qc)
 
     step, t_start, run_loss = 0, time.time(), 0.0
     while step < total:
@@ -260,9 +296,9 @@ def predict(fitted: Fitted, inputs: list[ClaimInput], batch_size: int = 64) -> d
     return out
 
 
-def train_claims(
-    out_dir: Path | str, cfg: TrainConfig | None = None, log=print, soft: list[SoftExample] | None = None
-) -> dict:
+def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print, taught: Taught | None = None) -> dict:
+    """Train and save the claim model; `taught`: the teacher's labels when already in hand (else
+    cfg.teacher fits the teacher, or reads them from cfg.teacher_labels)."""
     from analyzer.themes import load_themes
     from analyzer.training import claims_data
     from analyzer.training.lora import adapter_tensors
@@ -274,13 +310,20 @@ def train_claims(
     train = _training_side(examples, cfg)
     themes = sorted(load_themes().themes)
     counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
-    teacher_meta = None
-    if soft is None and cfg.teacher:
-        soft, teacher_meta = teacher_soft(train, themes, cfg, log)
+    from_file = taught is None and cfg.teacher_labels
+    if taught is None and cfg.teacher:
+        taught = teacher_soft(train, themes, cfg, log)
+    soft, reading = (taught.pool, taught.reading) if taught else ([], None)
+    if taught and cfg.label_mix < 1 and (reading is None or len(reading) != len(train)):
+        where = f"{cfg.teacher_labels}: saved" if from_file else "teacher labels given"
+        raise AnalyzerError(
+            f"{where} without the teacher's reading of the labelled sentences (a run with label_mix < 1 "
+            f"keeps it), which label_mix {cfg.label_mix:g} needs" + ("; remove the file" if from_file else "")
+        )
     if soft:
         counts["teacher"] = len(soft)
     log(f"claim model: {len(train)} training sentences {json.dumps(counts)}")
-    f = fit(train, themes, cfg, log, soft)
+    f = fit(train, themes, cfg, log, soft, reading=reading)
     enc, heads, base_tensors, base_meta = f.encoder, f.heads, f.base_tensors, f.base_meta
     tensors = adapter_tensors(enc, f.wrapped, f.ln_before)
     tensors.update({f"base.{k}": v for k, v in base_tensors.items() if not k.startswith("head.")})
@@ -303,7 +346,7 @@ def train_claims(
         "train_config": {k: v for k, v in asdict(cfg).items() if k != "teacher_labels"},
         "train_sentences": counts,
         "train_steps": f.steps,
-        "teacher": teacher_meta,
+        "teacher": taught.meta if taught else None,
     }
     _save(out_dir, tensors, meta)
     if not cfg.include_dev:
@@ -351,15 +394,12 @@ def teacher_key(cfg: TrainConfig, train: list[Example], themes: list[str]) -> st
     return h.hexdigest()[:16]
 
 
-def teacher_soft(
-    train: list[Example], themes: list[str], cfg: TrainConfig, log=print
-) -> tuple[list[SoftExample], dict]:
+def teacher_soft(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> Taught:
     """The teacher's labels and its meta (distill.saved_teacher_labels): from cfg.teacher_labels
     when that file holds them for the same labelled sentences and teacher settings, else `teach`."""
 
-    def encode(taught: tuple[list[SoftExample], dict]) -> dict:
-        soft, meta = taught
-        rows = [
+    def rows_of(soft: list[SoftExample]) -> list[dict]:
+        return [
             {
                 "input": [s.input.sentence, s.input.headline, s.input.prev],
                 "themes": s.themes,
@@ -368,13 +408,21 @@ def teacher_soft(
             }
             for s in soft
         ]
-        return {"meta": meta, "soft": rows}
 
-    def decode(saved: dict) -> tuple[tuple[list[SoftExample], dict], int]:
-        soft = [
-            SoftExample(ClaimInput(*r["input"]), r["themes"], r["orientation"], r["certainty"]) for r in saved["soft"]
-        ]
-        return (soft, saved["meta"]), len(soft)
+    def soft_of(rows: list[dict]) -> list[SoftExample]:
+        return [SoftExample(ClaimInput(*r["input"]), r["themes"], r["orientation"], r["certainty"]) for r in rows]
+
+    def encode(taught: Taught) -> dict:
+        return {
+            "meta": taught.meta,
+            "soft": rows_of(taught.pool),
+            "reading": None if taught.reading is None else rows_of(taught.reading),
+        }
+
+    def decode(saved: dict) -> tuple[Taught, int]:
+        reading = saved.get("reading")
+        taught = Taught(soft_of(saved["soft"]), saved["meta"], None if reading is None else soft_of(reading))
+        return taught, len(taught.pool)
 
     return saved_teacher_labels(
         Path(cfg.teacher_labels) if cfg.teacher_labels else None,
@@ -388,9 +436,10 @@ def teacher_soft(
     )
 
 
-def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> tuple[list[SoftExample], dict]:
+def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> Taught:
     """Fit the teacher on the same labelled sentences, then let it label the unlabelled real
-    candidates of the training side: their probabilities become the student's soft targets."""
+    candidates of the training side (their probabilities become the student's soft targets) and,
+    when cfg.label_mix < 1, read the labelled sentences (mixed into their targets)."""
     import random
     from dataclasses import replace
 
@@ -407,8 +456,26 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
     random.Random(cfg.seed).shuffle(units)
     inputs = [ClaimInput(u.text, u.headline, u.prev) for u in units]
     log(f"teacher: labelling {len(inputs)} unlabelled real candidate sentences")
+    soft = _read(fitted, inputs, themes)
+    reading = None
+    if cfg.label_mix < 1:  # about 3 min; its labels of the pool do not depend on it
+        log(f"teacher: reading the {len(train)} labelled sentences")
+        reading = _read(fitted, [e.input for e in train], themes)
+    meta = {
+        "encoder": teacher.NAME,
+        "epochs": tcfg.epochs,
+        "lora_scale": tcfg.alpha / tcfg.rank,
+        "train_steps": fitted.steps,
+        "pool": len(soft),
+        "labelled_rows": len(reading) if reading is not None else 0,
+        "seconds": round(time.time() - t0, 1),
+    }
+    return Taught(soft, meta, reading)
+
+
+def _read(fitted: Fitted, inputs: list[ClaimInput], themes: list[str]) -> list[SoftExample]:
     probs = {k: v.round(4) for k, v in predict(fitted, inputs).items()}
-    soft = [
+    return [
         SoftExample(
             x,
             {t: probs[f"theme_{t}"][i].tolist() for t in themes},
@@ -417,15 +484,6 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
         )
         for i, x in enumerate(inputs)
     ]
-    meta = {
-        "encoder": teacher.NAME,
-        "epochs": tcfg.epochs,
-        "lora_scale": tcfg.alpha / tcfg.rank,
-        "train_steps": fitted.steps,
-        "pool": len(soft),
-        "seconds": round(time.time() - t0, 1),
-    }
-    return soft, meta
 
 
 def _training_side(examples: list[Example], cfg: TrainConfig) -> list[Example]:

@@ -39,9 +39,9 @@ def test_a_trained_artifact_reads_back_what_training_computed(tmp_path, monkeypa
         )
         for n in range(8)
     ]
-    meta = claims.train_claims(tmp_path / "m", cfg, log=lines.append, soft=soft)
+    meta = claims.train_claims(tmp_path / "m", cfg, log=lines.append, taught=claims.Taught(soft, {"pool": 8}))
     assert meta["train_steps"] == 2 and meta["base"]["model"] == "sentiment"
-    assert meta["train_sentences"]["teacher"] == 8 and meta["teacher"] is None
+    assert meta["train_sentences"]["teacher"] == 8 and meta["teacher"] == {"pool": 8}
     assert any(line.startswith("  step 2/2") for line in lines)
 
     model = ClaimModel(tmp_path / "m", precision="fp32")
@@ -59,6 +59,52 @@ def test_a_trained_artifact_reads_back_what_training_computed(tmp_path, monkeypa
     judged = model.judge(inputs)
     for probs in judged.themes.values():
         assert probs.shape == (2, 4) and abs(probs.sum(1) - 1).max() < 1e-4
+
+
+def _teacher_reading(train, themes, theme_probs):
+    """A teacher's reading of each labelled sentence: `theme_probs` for rate_cuts, no other theme."""
+    from analyzer.training import claims
+
+    none = [1.0, 0.0, 0.0, 0.0]
+    return [
+        claims.SoftExample(
+            e.input, {t: theme_probs if t == "rate_cuts" else none for t in themes}, [0.5, 0.5], [1 / 3] * 3
+        )
+        for e in train
+    ]
+
+
+def test_label_mix_pulls_the_labelled_sentences_toward_the_teachers_reading(tmp_path):
+    """With label_mix < 1 a labelled sentence's targets are its labels mixed with the teacher's
+    probabilities for it: a teacher that reads every sentence as a rate-cut claim pulls the student
+    there."""
+    from analyzer.nlp.claim_model import ClaimInput, ClaimModel
+    from analyzer.themes import load_themes
+    from analyzer.training import claims, claims_data
+
+    themes = sorted(load_themes().themes)
+    probe = [ClaimInput("Shares of the company closed the session unchanged.")]
+    claim_prob = {}
+    for mix in (1.0, 0.0):
+        cfg = claims.TrainConfig(max_steps=8, limit=32, threads=1, include_dev=True, teacher=False, label_mix=mix)
+        train = claims._training_side(claims_data.load_all(quiet=True), cfg)
+        taught = claims.Taught([], {"pool": 0}, _teacher_reading(train, themes, [0.02, 0.02, 0.02, 0.94]))
+        claims.train_claims(tmp_path / str(mix), cfg, log=lambda _: None, taught=taught)
+        probs = ClaimModel(tmp_path / str(mix), precision="fp32").judge(probe).themes["rate_cuts"]
+        claim_prob[mix] = 1 - probs[0, 0]
+    assert claim_prob[0.0] > claim_prob[1.0] + 0.1, claim_prob
+
+
+def test_label_mix_without_the_teachers_reading_of_the_labelled_sentences_is_refused(tmp_path):
+    """Teacher labels saved before the teacher's reading of the labelled sentences was kept cannot
+    be mixed into their targets: the run stops and says so, and writes nothing."""
+    from analyzer.errors import AnalyzerError
+    from analyzer.training import claims
+
+    cfg = claims.TrainConfig(max_steps=1, limit=32, threads=1, include_dev=True, teacher=False, label_mix=0.5)
+    with pytest.raises(AnalyzerError, match="reading of the labelled sentences"):
+        claims.train_claims(tmp_path / "m", cfg, log=lambda _: None, taught=claims.Taught([], {"pool": 0}))
+    assert not (tmp_path / "m").exists()
 
 
 def test_without_the_teacher_installed_training_says_what_to_install(monkeypatch, tmp_path):
@@ -114,3 +160,37 @@ def test_a_saved_claim_teacher_labels_file_is_reused_for_the_same_labels_only(tm
 
     res = cli("train", "--teacher-labels", str(labels), "--out", str(tmp_path / "both"))
     assert res.exit_code == 2 and "--only sentiment or --only claims" in res.stderr
+
+
+def test_a_saved_claim_teacher_labels_file_keeps_the_teachers_reading_for_label_mix(tmp_path):
+    """A teacher-labels file saved by a label_mix run carries the teacher's reading of the labelled
+    sentences, and a later label_mix run trains from it; one saved without it is refused by name."""
+    import json
+
+    from analyzer.errors import AnalyzerError
+    from analyzer.themes import load_themes
+    from analyzer.training import claims, claims_data
+
+    themes = sorted(load_themes().themes)
+    labels = tmp_path / "claims-teacher.json"
+    cfg = claims.TrainConfig(
+        max_steps=1, limit=32, threads=1, include_dev=True, label_mix=0.5, teacher_labels=str(labels)
+    )
+    train = claims._training_side(claims_data.load_all(quiet=True), cfg)
+    reading = _teacher_reading(train, themes, [0.1, 0.1, 0.1, 0.7])
+    saved = {"key": claims.teacher_key(cfg, train, themes), "meta": {"pool": 0}, "soft": []}
+    labels.write_text(json.dumps({**saved, "reading": [
+        {"input": [r.input.sentence, r.input.headline, r.input.prev], "themes": r.themes,
+         "orientation": r.orientation, "certainty": r.certainty} for r in reading
+    ]}))  # fmt: skip
+    taught = claims.teacher_soft(train, themes, cfg, log=lambda _: None)
+    assert taught.reading == reading
+    meta = claims.train_claims(tmp_path / "m", cfg, log=lambda _: None)
+    assert meta["train_config"]["label_mix"] == 0.5 and meta["train_steps"] == 1
+
+    labels.write_text(json.dumps(saved))
+    with pytest.raises(
+        AnalyzerError, match=r"claims-teacher\.json: saved without the teacher's reading.*remove the file"
+    ):
+        claims.train_claims(tmp_path / "old", cfg, log=lambda _: None)
+    assert not (tmp_path / "old").exists()
