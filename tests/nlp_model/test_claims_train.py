@@ -96,8 +96,9 @@ def test_label_mix_pulls_the_labelled_sentences_toward_the_teachers_reading(tmp_
 
 
 def test_label_mix_without_the_teachers_reading_of_the_labelled_sentences_is_refused(tmp_path):
-    """Teacher labels saved before the teacher's reading of the labelled sentences was kept cannot
-    be mixed into their targets: the run stops and says so, and writes nothing."""
+    """Teacher labels without the teacher's reading of the labelled sentences (a run with label_mix
+    1 does not keep it) cannot be mixed into their targets: the run stops and says so, and writes
+    nothing."""
     from analyzer.errors import AnalyzerError
     from analyzer.training import claims
 
