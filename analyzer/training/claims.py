@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from analyzer.errors import AnalyzerError
 from analyzer.nlp.claim_model import (
     ARTIFACT_META,
     ARTIFACT_WEIGHTS,
@@ -35,7 +34,7 @@ from analyzer.nlp.claim_model import (
     ClaimInput,
 )
 from analyzer.training.claims_data import Example
-from analyzer.training.distill import mixed_loss, saved_teacher_labels
+from analyzer.training.distill import mixed_loss, require_reading, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS
 
 VERSION = "claims-1.2"
@@ -310,15 +309,17 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print,
     train = _training_side(examples, cfg)
     themes = sorted(load_themes().themes)
     counts = {src: sum(e.source == src for e in train) for src in sorted({e.source for e in train})}
-    from_file = taught is None and cfg.teacher_labels
+    from_file = cfg.teacher_labels if taught is None else None
     if taught is None and cfg.teacher:
         taught = teacher_soft(train, themes, cfg, log)
     soft, reading = (taught.pool, taught.reading) if taught else ([], None)
-    if taught and cfg.label_mix < 1 and (reading is None or len(reading) != len(train)):
-        where = f"{cfg.teacher_labels}: saved" if from_file else "teacher labels given"
-        raise AnalyzerError(
-            f"{where} without the teacher's reading of the labelled sentences (a run with label_mix < 1 "
-            f"keeps it), which label_mix {cfg.label_mix:g} needs" + ("; remove the file" if from_file else "")
+    if taught:
+        require_reading(
+            None if reading is None else len(reading),
+            len(train),
+            cfg.label_mix,
+            from_file,
+            what="reading of the labelled sentences (a run with label_mix < 1 keeps it)",
         )
     if soft:
         counts["teacher"] = len(soft)

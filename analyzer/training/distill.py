@@ -7,6 +7,9 @@ Each part's mean loss weighs its share of the batch, a teacher-labelled part tim
 
 `saved_teacher_labels`: the teacher's labels kept in a file between runs, under a key of what
 they depend on. Teaching is most of a run's time, so a student can be tried again without it.
+
+`require_reading`: label_mix < 1 mixes the teacher's reading of the labelled rows into their
+targets, so teacher labels without that reading are refused before training starts.
 """
 
 from __future__ import annotations
@@ -35,6 +38,18 @@ def mixed_loss(idx: list[int], n_hard: int, out, hard_loss: Callable, soft_loss:
     if soft.any():
         loss = loss + distill_weight * (soft.sum() / len(idx)) * soft_loss(out[soft], at[soft] - n_hard)
     return loss
+
+
+def require_reading(read_rows: int | None, n_rows: int, label_mix: float, from_file: str | None, *, what: str) -> None:
+    """Refuse teacher labels that lack the teacher's reading of the `n_rows` labelled rows
+    (`read_rows`: how many it read, None when it read none) when label_mix < 1 needs it.
+    `from_file`: the teacher-labels file they came from, if any; `what` names the reading."""
+    if label_mix < 1 and read_rows != n_rows:
+        where = f"{from_file}: saved" if from_file else "teacher labels given"
+        raise AnalyzerError(
+            f"{where} without the teacher's {what}, which label_mix {label_mix:g} needs"
+            + ("; remove the file" if from_file else "")
+        )
 
 
 def saved_teacher_labels(

@@ -27,7 +27,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.nlp.model import ARTIFACT_META, ARTIFACT_WEIGHTS
 from analyzer.nlp.types import LABELS
 from analyzer.training import sentiment_data
-from analyzer.training.distill import mixed_loss, saved_teacher_labels
+from analyzer.training.distill import mixed_loss, require_reading, saved_teacher_labels
 from analyzer.training.lora import LORA_TARGETS, adapter_tensors, add_lora, batches, optimizer
 
 VERSION = "minilm-sent-1.2"
@@ -124,15 +124,16 @@ def train_sentiment(out_dir: Path, cfg: TrainConfig | None = None, log=print, so
     if cfg.method == "frozen":
         tensors, extra = _train_frozen(texts, y, cfg, log)
     elif cfg.method in ("lora", "full"):
-        from_file = soft is None and cfg.teacher_labels
+        from_file = cfg.teacher_labels if soft is None else None
         if soft is None and cfg.teacher:
             soft = _teacher_soft(texts, y, cfg, log)
-        if soft is not None and cfg.label_mix < 1 and (soft.row_probs is None or len(soft.row_probs) != len(texts)):
-            where = f"{cfg.teacher_labels}: saved" if from_file else "teacher labels given"
-            raise AnalyzerError(
-                f"{where} without the teacher's probabilities for the labelled rows (kept since "
-                f"minilm-sent-1.2), which label_mix {cfg.label_mix:g} needs"
-                + ("; remove the file" if from_file else "")
+        if soft is not None:
+            require_reading(
+                None if soft.row_probs is None else len(soft.row_probs),
+                len(texts),
+                cfg.label_mix,
+                from_file,
+                what="probabilities for the labelled rows (kept since minilm-sent-1.2)",
             )
         tensors, extra = _train_encoder(texts, y, cfg, log, soft)
         if soft is not None:
@@ -184,7 +185,6 @@ def teacher_key(cfg: TrainConfig, texts: list[str]) -> str:
 def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Soft:
     """The teacher's labels (distill.saved_teacher_labels): from cfg.teacher_labels when that file
     holds them for the same rows and teacher settings (the pool as it was drawn then), else `teach`."""
-
     return saved_teacher_labels(
         Path(cfg.teacher_labels) if cfg.teacher_labels else None,
         teacher_key(cfg, texts),
