@@ -1,5 +1,5 @@
 """`analyze import PATH...`: local feed XML, HTML pages, plain text, JSONL and CSV into the same
-store with the same dedupe.
+store with the same dedupe. Any of them may be gzip-compressed (`archive.jsonl.gz`).
 
 JSONL holds one object per line (a JSON array of them is read too) and CSV one row per article
 under a header, with the fields `url`, `title`, `published`, `text` (and, optionally, `summary`,
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import io
 import json
 import sqlite3
@@ -56,6 +57,8 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_UNPACKED = 1 << 31  # a compressed file that unpacks to more is refused (a gzip bomb, or a mistake)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BATCH = 500
 MAX_FIELD = 1 << 28
@@ -78,10 +81,27 @@ def is_sqlite(path: Path) -> bool:
         return False
 
 
+def _suffix(path: Path) -> str:
+    """The suffix that says the format: `.jsonl` for both `a.jsonl` and `a.jsonl.gz`."""
+    s = path.suffix.lower()
+    return Path(path.stem).suffix.lower() if s == ".gz" else s
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            out = fh.read(MAX_UNPACKED + 1)
+    except (OSError, EOFError) as exc:
+        raise BadFile(f"gzip-compressed but cannot be unpacked ({exc})") from None
+    if len(out) > MAX_UNPACKED:
+        raise BadFile(f"unpacks to more than {MAX_UNPACKED >> 30} GiB; split it into smaller files")
+    return out
+
+
 def _kind(path: Path, head: bytes) -> str:
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
-    s = path.suffix.lower()
+    s = _suffix(path)
     if s in FEED_SUFFIXES:
         return "feed"
     if s in HTML_SUFFIXES:
@@ -261,7 +281,7 @@ def _jsonl_items(path: Path, data: bytes, reader: Reader) -> Items:
 def _csv_items(path: Path, data: bytes, reader: Reader) -> Items:
     """CSV with a header row; column names are matched without regard to case."""
     text = _decode(data, "CSV")
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=CSV_SUFFIXES.get(path.suffix.lower(), ","))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=CSV_SUFFIXES.get(_suffix(path), ","))
     try:
         header = [h.strip() for h in next(rows)]
     except StopIteration:
@@ -389,6 +409,8 @@ def _text_row(path: Path, data: bytes, reader: Reader) -> dict | None:
 
 def read_file(path: Path, data: bytes, reader: Reader) -> Items:
     """The articles of one file, and the items it rejected. BadFile when the file cannot be read."""
+    if data.startswith(GZIP_MAGIC):
+        data = _gunzip(data)
     kind = _kind(path, data[:4096])
     if kind == "sqlite":
         raise BadFile("an SQLite database, not a file to import (to import into it, pass it as --db)")

@@ -123,6 +123,29 @@ def test_bad_files_get_one_line_errors_and_are_skipped(tmp_path):
     assert sqlite3.connect(db_path).execute("select count(*) from runs").fetchone()[0] == before
 
 
+def test_gzip_compressed_files_import_like_their_plain_versions(tmp_path, db):
+    """A `.jsonl.gz` or `.tsv.gz` archive is read as the file inside it (the delimiter from the
+    inner suffix); a file that only looks compressed gets one line naming it."""
+    import gzip
+
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    rows = [
+        {"url": f"https://gz.test/{i}", "title": f"Headline {i}", "published": "2024-07-11T09:30:00Z", "text": "b"}
+        for i in range(3)
+    ]
+    (folder / "archive.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    tsv = "url\ttitle\tpublished\ttext\nhttps://gz.test/t\tA tab, separated\t2024-07-12T09:30:00Z\tbody\n"
+    (folder / "sheet.tsv.gz").write_bytes(gzip.compress(tsv.encode()))
+    (folder / "broken.jsonl.gz").write_bytes(b"\x1f\x8b" + b"not really gzip")
+    errors: list[str] = []
+    summary = import_paths(db, [folder], on_error=errors.append)
+    assert summary.articles_new == 4
+    titles = {r[0] for r in db.execute("select title from articles")}
+    assert {"Headline 0", "Headline 2", "A tab, separated"} <= titles
+    assert len(errors) == 1 and "broken.jsonl.gz" in errors[0] and "gzip" in errors[0], errors
+
+
 def test_source_override_and_dedupe_with_fetched_articles(server, tmp_path, db):
     items = make_items("dd", 2)
     url = server.add("/feed", body=rss(items))
