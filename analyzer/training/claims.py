@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -68,6 +69,10 @@ class TrainConfig:
     # with a teacher, a labelled sentence's targets: label_mix times its labels plus the rest times the
     # teacher's probabilities for it (1.0: the labels alone, as every release so far; 0.5 was tried)
     label_mix: float = 1.0
+    # >1: fit that many teachers, each leaving out one fold of the labelled items; each reads the
+    # fold it left out (so the reading mixed in by label_mix is of text it did not learn), and the
+    # pool's labels are their mean
+    teacher_folds: int = 1
     teacher_labels: str | None = None  # a JSON file the teacher's labels are saved to, and reused from by a later run
 
 
@@ -362,6 +367,7 @@ def train_claims(out_dir: Path | str, cfg: TrainConfig | None = None, log=print,
 _TEACHER_SETTINGS = (
     "seed",
     "teacher_epochs",
+    "teacher_folds",
     "batch_size",
     "lr",
     "head_lr",
@@ -379,7 +385,10 @@ _TEACHER_SETTINGS = (
 
 
 def teacher_key(cfg: TrainConfig, train: list[Example], themes: list[str]) -> str:
-    h = hashlib.sha256(json.dumps({k: getattr(cfg, k) for k in _TEACHER_SETTINGS}, sort_keys=True).encode())
+    settings = {k: getattr(cfg, k) for k in _TEACHER_SETTINGS}
+    if settings["teacher_folds"] == 1:  # one teacher: the key files saved before folds existed carry
+        del settings["teacher_folds"]
+    h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     h.update(json.dumps(themes).encode())
     for e in train:
         row = [
@@ -440,42 +449,68 @@ def teacher_soft(train: list[Example], themes: list[str], cfg: TrainConfig, log=
 def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) -> Taught:
     """Fit the teacher on the same labelled sentences, then let it label the unlabelled real
     candidates of the training side (their probabilities become the student's soft targets) and,
-    when cfg.label_mix < 1, read the labelled sentences (mixed into their targets)."""
-    import random
+    when cfg.label_mix < 1, read the labelled sentences (mixed into their targets). With
+    cfg.teacher_folds > 1, one teacher per fold of items reads the fold it was not fitted on."""
+    from analyzer.training import teacher
+
+    t0 = time.time()
+    units = list(teacher.pool_units())
+    random.Random(cfg.seed).shuffle(units)
+    inputs = [ClaimInput(u.text, u.headline, u.prev) for u in units]
+    folds = _folds(train, cfg.teacher_folds, cfg.seed) if cfg.teacher_folds > 1 else [[]]
+    pool: dict[str, np.ndarray] = {}
+    read: dict[str, np.ndarray] = {}
+    steps = 0
+    for k, held in enumerate(folds):
+        held_set = set(held)
+        fitted_on = [e for i, e in enumerate(train) if i not in held_set]
+        fitted = _fit_teacher(fitted_on, themes, cfg, log, f" {k + 1} of {len(folds)}" if held else "")
+        steps += fitted.steps
+        log(f"teacher: labelling {len(inputs)} unlabelled real candidate sentences")
+        for name, probs in predict(fitted, inputs).items():
+            pool[name] = pool.get(name, 0) + probs / len(folds)
+        if cfg.label_mix < 1:  # about 3 min for every sentence; the pool's labels do not depend on it
+            rows = held or list(range(len(train)))
+            log(f"teacher: reading {len(rows)} labelled sentences")
+            for name, probs in predict(fitted, [train[i].input for i in rows]).items():
+                read.setdefault(name, np.zeros((len(train), probs.shape[1]), dtype=np.float32))[rows] = probs
+    meta = {
+        "encoder": teacher.NAME,
+        "epochs": cfg.teacher_epochs,
+        "folds": len(folds),
+        "lora_scale": 1.0,
+        "train_steps": steps,
+        "pool": len(inputs),
+        "labelled_rows": len(train) if read else 0,
+        "seconds": round(time.time() - t0, 1),
+    }
+    reading = _soft(read, [e.input for e in train], themes) if read else None
+    return Taught(_soft(pool, inputs, themes), meta, reading)
+
+
+def _fit_teacher(train: list[Example], themes: list[str], cfg: TrainConfig, log, which: str = "") -> Fitted:
     from dataclasses import replace
 
     from analyzer.training import teacher
 
-    t0 = time.time()
     backbone = Backbone(
         path=teacher.encoder_dir(), lora_targets=teacher.LORA_TARGETS, specials=teacher.SPECIALS, double_sep=True
     )
     tcfg = replace(cfg, epochs=cfg.teacher_epochs, alpha=float(cfg.rank), base=None, teacher=False)
-    log(f"teacher ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences")
-    fitted = fit(train, themes, tcfg, log, backbone=backbone)
-    units = list(teacher.pool_units())
-    random.Random(cfg.seed).shuffle(units)
-    inputs = [ClaimInput(u.text, u.headline, u.prev) for u in units]
-    log(f"teacher: labelling {len(inputs)} unlabelled real candidate sentences")
-    soft = _read(fitted, inputs, themes)
-    reading = None
-    if cfg.label_mix < 1:  # about 3 min; its labels of the pool do not depend on it
-        log(f"teacher: reading the {len(train)} labelled sentences")
-        reading = _read(fitted, [e.input for e in train], themes)
-    meta = {
-        "encoder": teacher.NAME,
-        "epochs": tcfg.epochs,
-        "lora_scale": tcfg.alpha / tcfg.rank,
-        "train_steps": fitted.steps,
-        "pool": len(soft),
-        "labelled_rows": len(reading) if reading is not None else 0,
-        "seconds": round(time.time() - t0, 1),
-    }
-    return Taught(soft, meta, reading)
+    log(f"teacher{which} ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences")
+    return fit(train, themes, tcfg, log, backbone=backbone)
 
 
-def _read(fitted: Fitted, inputs: list[ClaimInput], themes: list[str]) -> list[SoftExample]:
-    probs = {k: v.round(4) for k, v in predict(fitted, inputs).items()}
+def _folds(train: list[Example], k: int, seed: int) -> list[list[int]]:
+    """Indices of the labelled sentences in k folds; the sentences of one item stay in one fold."""
+    groups = sorted({e.group for e in train})
+    random.Random(seed).shuffle(groups)
+    fold_of = {g: i % k for i, g in enumerate(groups)}
+    return [[i for i, e in enumerate(train) if fold_of[e.group] == f] for f in range(k)]
+
+
+def _soft(probs: dict[str, np.ndarray], inputs: list[ClaimInput], themes: list[str]) -> list[SoftExample]:
+    probs = {k: v.round(4) for k, v in probs.items()}
     return [
         SoftExample(
             x,

@@ -108,6 +108,56 @@ def test_label_mix_without_the_teachers_reading_of_the_labelled_sentences_is_ref
     assert not (tmp_path / "m").exists()
 
 
+def test_fold_fitted_teachers_read_only_the_labelled_sentences_they_were_not_fitted_on(monkeypatch):
+    """With teacher_folds 2, two teachers are fitted, each leaving out one fold of items (an item's
+    sentences all on one side); each labelled sentence is read by the teacher that did not learn it,
+    and the unlabelled pool gets the mean of both teachers' probabilities."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from analyzer.training import claims, claims_data, teacher
+
+    themes = ["rate_cuts", "short_squeeze"]
+    cfg = claims.TrainConfig(limit=60, include_dev=True, teacher_folds=2, label_mix=0.5)
+    train = claims._training_side(claims_data.load_all(quiet=True), cfg)
+    fitted_on: list[list] = []
+
+    def fake_fit(subset, themes_, cfg_, log, which=""):
+        fitted_on.append(subset)
+        return SimpleNamespace(steps=1, seen={id(e.input) for e in subset}, k=len(fitted_on) - 1)
+
+    def fake_predict(fitted, inputs):
+        # a labelled sentence the teacher learnt reads [1, 0, 0, 0], one it did not [0, 0, 0, 1];
+        # a pool sentence reads as the teacher's own number
+        rows = []
+        for x in inputs:
+            if id(x) in fitted.seen:
+                rows.append([1.0, 0.0, 0.0, 0.0])
+            elif x.sentence.startswith("pool"):
+                rows.append([0.0, 1.0, 0.0, 0.0] if fitted.k == 0 else [0.0, 0.0, 1.0, 0.0])
+            else:
+                rows.append([0.0, 0.0, 0.0, 1.0])
+        probs = np.array(rows, dtype=np.float32)
+        out = {f"theme_{t}": probs for t in themes}
+        out.update(orientation=np.full((len(inputs), 2), 0.5), certainty=np.full((len(inputs), 3), 1 / 3))
+        return out
+
+    pool = [SimpleNamespace(text=f"pool sentence {i}", headline="", prev="") for i in range(5)]
+    monkeypatch.setattr(claims, "_fit_teacher", fake_fit)
+    monkeypatch.setattr(claims, "predict", fake_predict)
+    monkeypatch.setattr(teacher, "pool_units", lambda: iter(pool))
+    taught = claims.teach(train, themes, cfg, log=lambda _: None)
+
+    assert len(fitted_on) == 2 and sum(len(f) for f in fitted_on) == len(train)
+    groups = [{e.group for e in f} for f in fitted_on]
+    assert not groups[0] & groups[1]
+    assert taught.reading is not None and len(taught.reading) == len(train)
+    assert all(r.themes["rate_cuts"] == [0.0, 0.0, 0.0, 1.0] for r in taught.reading)
+    assert all(s.themes["rate_cuts"] == [0.0, 0.5, 0.5, 0.0] for s in taught.pool)
+    assert taught.meta["folds"] == 2 and taught.meta["labelled_rows"] == len(train)
+
+
 def test_without_the_teacher_installed_training_says_what_to_install(monkeypatch, tmp_path):
     from analyzer.errors import AnalyzerError
     from analyzer.training import teacher
