@@ -1,9 +1,9 @@
 """Draw candidate article pairs of the 2023 archive for a labelling round (models/stories/README.md).
 
 The pool: for each item, its 5 nearest later items published at most 72 hours after it by
-embedding cosine (plain all-MiniLM-L6-v2, the text `analyze stories` compares; none for an item
-whose text is empty) above 0.55, and its
-5 nearest by TF-IDF cosine above 0.2, plus one random later in-window item for every 40 items.
+embedding cosine above 0.55 (plain all-MiniLM-L6-v2 over the text `analyze stories` compares; none
+for an item whose text is empty) and its 5 nearest by TF-IDF cosine above 0.2, plus one random
+later in-window item for every 40 items.
 Each pool pair falls in one stratum (the first that applies):
 
   same_title   identical normalised headline (different URLs)
