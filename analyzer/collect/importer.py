@@ -4,7 +4,8 @@ store with the same dedupe. Any of them may be gzip-compressed (`archive.jsonl.g
 JSONL holds one object per line (a JSON array of them is read too) and CSV one row per article
 under a header, with the fields `url`, `title`, `published`, `text` (and, optionally, `summary`,
 `author`, `guid` or `id`, `language`; `content` stands for `text`, `published_at` for
-`published`). `columns` maps other names onto these ({"title": "headline"}).
+`published`, `description` (an RSS item's summary) for `summary`). `columns` maps other names
+onto these ({"title": "headline"}).
 
 Every line is checked: a wrongly typed field, unreadable JSON or an impossible timestamp rejects
 that line with `file:line: reason` and costs nothing else. Nothing is guessed: a time without a
@@ -65,7 +66,7 @@ MAX_FIELD = 1 << 28
 
 # The fields of an article in JSONL and CSV; the second name of a pair is an alias.
 FIELDS = ("url", "title", "published", "text", "summary", "author", "guid", "language")
-ALIASES = {"content": "text", "published_at": "published", "id": "guid"}
+ALIASES = {"content": "text", "published_at": "published", "id": "guid", "description": "summary"}
 
 
 class BadFile(Exception):

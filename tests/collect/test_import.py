@@ -125,13 +125,19 @@ def test_bad_files_get_one_line_errors_and_are_skipped(tmp_path):
 
 def test_gzip_compressed_files_import_like_their_plain_versions(tmp_path, db):
     """A `.jsonl.gz` or `.tsv.gz` archive is read as the file inside it (the delimiter from the
-    inner suffix); a file that only looks compressed gets one line naming it."""
+    inner suffix), an RSS archive's `description` as the summary; a file that only looks
+    compressed gets one line naming it."""
     import gzip
 
     folder = tmp_path / "archives"
     folder.mkdir()
     rows = [
-        {"url": f"https://gz.test/{i}", "title": f"Headline {i}", "published": "2024-07-11T09:30:00Z", "text": "b"}
+        {
+            "url": f"https://gz.test/{i}",
+            "title": f"Headline {i}",
+            "published": "2024-07-11T09:30:00Z",
+            "description": f"S{i}",
+        }
         for i in range(3)
     ]
     (folder / "archive.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
@@ -143,6 +149,7 @@ def test_gzip_compressed_files_import_like_their_plain_versions(tmp_path, db):
     assert summary.articles_new == 4
     titles = {r[0] for r in db.execute("select title from articles")}
     assert {"Headline 0", "Headline 2", "A tab, separated"} <= titles
+    assert db.execute("select summary from articles where url = 'https://gz.test/2'").fetchone()[0] == "S2"
     assert len(errors) == 1 and "broken.jsonl.gz" in errors[0] and "gzip" in errors[0], errors
 
 
