@@ -108,11 +108,7 @@ def main() -> None:
         print(f"  {name:11s} {sizes[name]:7,d}")
     if not args.draw:
         return
-    done = {
-        frozenset((p["a"], p["b"]))
-        for p in map(json.loads, eval_stories.PAIRS.read_text().splitlines())
-        if p.get("a") and p.get("b")
-    }
+    done = {frozenset((p["a"], p["b"])) for p in eval_stories.load_pairs()}
     rng = np.random.default_rng(args.seed)
     drawn = []
     for spec in args.draw:

@@ -44,6 +44,11 @@ ARCHIVE = REPO.parent / "shared" / "data" / "news" / "rss_2023_news_feeds.jsonl.
 PAIRS = REPO / "models" / "stories" / "labelled_pairs.jsonl"
 
 
+def load_pairs() -> list[dict]:
+    """The labelled pairs (models/stories/labelled_pairs.jsonl), every round."""
+    return [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+
+
 def load_items() -> list[dict]:
     if not ARCHIVE.is_file():
         sys.exit(f"{ARCHIVE}: the 2023 archive is not there")
@@ -148,7 +153,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="refit on all pairs and write models/stories/pair_model.json")
     ap.add_argument("--db", help="a database of the 2023 archive after `analyze stories`: judge its story ids too")
     args = ap.parse_args()
-    pairs = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+    pairs = load_pairs()
     items = load_items()
     X, cos = features(items, pairs)
     y = np.array([p["same_story"] for p in pairs])

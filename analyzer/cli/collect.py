@@ -152,8 +152,8 @@ def _columns(ctx, param, value: str | None) -> str | None:
 def import_(paths, source, timezone, undated, columns, db_path, as_json):
     """Import local files: feed XML, HTML pages, plain text, JSONL and CSV (url, title, published, text).
 
-    Any of them may be gzip-compressed (archive.jsonl.gz). Each bad line or entry is rejected with FILE:LINE and the reason, and costs nothing else; the
-    exit code is 1 when nothing could be read."""
+    Any of them may be gzip-compressed (archive.jsonl.gz). Each bad line or entry is rejected with
+    FILE:LINE and the reason, and costs nothing else; the exit code is 1 when nothing could be read."""
     from pathlib import Path
 
     from analyzer import store

@@ -386,7 +386,7 @@ _TEACHER_SETTINGS = (
 
 def teacher_key(cfg: TrainConfig, train: list[Example], themes: list[str]) -> str:
     settings = {k: getattr(cfg, k) for k in _TEACHER_SETTINGS}
-    if settings["teacher_folds"] == 1:  # one teacher: the key files saved before folds existed carry
+    if settings["teacher_folds"] == 1:  # one teacher: the key of files saved before teacher_folds existed
         del settings["teacher_folds"]
     h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     h.update(json.dumps(themes).encode())
@@ -474,11 +474,12 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
             log(f"teacher: reading {len(rows)} labelled sentences")
             for name, probs in predict(fitted, [train[i].input for i in rows]).items():
                 read.setdefault(name, np.zeros((len(train), probs.shape[1]), dtype=np.float32))[rows] = probs
+    tcfg = _teacher_cfg(cfg)
     meta = {
         "encoder": teacher.NAME,
-        "epochs": cfg.teacher_epochs,
+        "epochs": tcfg.epochs,
         "folds": len(folds),
-        "lora_scale": 1.0,
+        "lora_scale": tcfg.alpha / tcfg.rank,
         "train_steps": steps,
         "pool": len(inputs),
         "labelled_rows": len(train) if read else 0,
@@ -488,15 +489,20 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
     return Taught(_soft(pool, inputs, themes), meta, reading)
 
 
-def _fit_teacher(train: list[Example], themes: list[str], cfg: TrainConfig, log, which: str = "") -> Fitted:
+def _teacher_cfg(cfg: TrainConfig) -> TrainConfig:
+    """The teacher's fit: the student's settings with its own epochs, LoRA scale 1, the bare encoder."""
     from dataclasses import replace
 
+    return replace(cfg, epochs=cfg.teacher_epochs, alpha=float(cfg.rank), base=None, teacher=False)
+
+
+def _fit_teacher(train: list[Example], themes: list[str], cfg: TrainConfig, log, which: str = "") -> Fitted:
     from analyzer.training import teacher
 
     backbone = Backbone(
         path=teacher.encoder_dir(), lora_targets=teacher.LORA_TARGETS, specials=teacher.SPECIALS, double_sep=True
     )
-    tcfg = replace(cfg, epochs=cfg.teacher_epochs, alpha=float(cfg.rank), base=None, teacher=False)
+    tcfg = _teacher_cfg(cfg)
     log(f"teacher{which} ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences")
     return fit(train, themes, tcfg, log, backbone=backbone)
 
