@@ -127,6 +127,7 @@ class Backbone:
     lora_targets: tuple[str, ...] = LORA_TARGETS  # BertModel's layer names
     specials: tuple[str, str] = ("[CLS]", "[SEP]")
     double_sep: bool = False
+    layers: int | None = None  # keep only the encoder's first layers (a cheaper cut of the teacher)
 
 
 @dataclass
@@ -172,6 +173,9 @@ def fit(
     soft = soft or []
     tok = raw_tokenizer(backbone.path)
     _, enc = load_encoder(backbone.path)
+    if backbone.layers:
+        enc.encoder.layer = enc.encoder.layer[: backbone.layers]
+        enc.config.num_hidden_layers = len(enc.encoder.layer)
     base_tensors, base_meta = _base(cfg.base)
     if base_tensors:
         apply_deltas(enc, base_tensors, float(base_meta.get("lora_scale", 1.0)))
@@ -464,7 +468,7 @@ def teach(train: list[Example], themes: list[str], cfg: TrainConfig, log=print) 
     for k, held in enumerate(folds):
         held_set = set(held)
         fitted_on = [e for i, e in enumerate(train) if i not in held_set]
-        fitted = _fit_teacher(fitted_on, themes, cfg, log, f" {k + 1} of {len(folds)}" if held else "")
+        fitted = fit_teacher(fitted_on, themes, cfg, log, f" {k + 1} of {len(folds)}" if held else "")
         steps += fitted.steps
         log(f"teacher: labelling {len(inputs)} unlabelled real candidate sentences")
         for name, probs in predict(fitted, inputs).items():
@@ -496,15 +500,58 @@ def _teacher_cfg(cfg: TrainConfig) -> TrainConfig:
     return replace(cfg, epochs=cfg.teacher_epochs, alpha=float(cfg.rank), base=None, teacher=False)
 
 
-def _fit_teacher(train: list[Example], themes: list[str], cfg: TrainConfig, log, which: str = "") -> Fitted:
+def teacher_backbone(layers: int | None = None) -> Backbone:
+    """The teacher's encoder (all of it, or its first `layers` layers)."""
     from analyzer.training import teacher
 
-    backbone = Backbone(
-        path=teacher.encoder_dir(), lora_targets=teacher.LORA_TARGETS, specials=teacher.SPECIALS, double_sep=True
+    return Backbone(
+        path=teacher.encoder_dir(),
+        lora_targets=teacher.LORA_TARGETS,
+        specials=teacher.SPECIALS,
+        double_sep=True,
+        layers=layers,
     )
+
+
+def fit_teacher(
+    train: list[Example],
+    themes: list[str],
+    cfg: TrainConfig,
+    log,
+    which: str = "",
+    layers: int | None = None,
+    soft: list[SoftExample] | None = None,
+) -> Fitted:
+    """The teacher's fit (`_teacher_cfg`) on labelled sentences; `layers` (a cut of it) and `soft`
+    (teacher-labelled sentences too) serve benchmarks/eval_claim_slices.py."""
+    from analyzer.training import teacher
+
     tcfg = _teacher_cfg(cfg)
-    log(f"teacher{which} ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences")
-    return fit(train, themes, tcfg, log, backbone=backbone)
+    cut = f", its first {layers} layers" if layers else ""
+    also = f" and {len(soft)} teacher-labelled ones" if soft else ""
+    log(f"teacher{which} ({teacher.NAME}{cut}): {tcfg.epochs:g} epochs over {len(train)} labelled sentences{also}")
+    return fit(train, themes, tcfg, log, soft=soft, backbone=teacher_backbone(layers))
+
+
+class FittedJudge:
+    """A fitted model in memory, read the way the shipped one is (`ClaimModel`'s judge and
+    thresholds), so that `evaluate` and `tune_thresholds` can judge it without saving it."""
+
+    def __init__(self, fitted: Fitted, themes: list[str], version: str = "fitted"):
+        self.fitted = fitted
+        self.themes = tuple(themes)
+        self.version = version
+        self.meta: dict[str, Any] = {"thresholds": {}, "context_thresholds": {}}
+
+    def threshold(self, theme: str, context_only: bool = False) -> float:
+        plain = float(self.meta["thresholds"].get(theme, 0.5))
+        return float(self.meta["context_thresholds"].get(theme, plain)) if context_only else plain
+
+    def judge(self, inputs: list[ClaimInput], batch_size: int = 64):
+        from analyzer.nlp.claim_model import Judgement
+
+        p = predict(self.fitted, inputs, batch_size)
+        return Judgement({t: p[f"theme_{t}"] for t in self.themes}, p["orientation"], p["certainty"])
 
 
 def _folds(train: list[Example], k: int, seed: int) -> list[list[int]]:
@@ -574,12 +621,14 @@ def extractor_for(model_dir: Path | str | None = None, claim_model=None):
     return ClaimExtractor("rules", claim_model=claim_model or "rules")
 
 
-def tune_thresholds(model_dir: Path, dev: list[Example], themes: list[str], log) -> dict[str, dict[str, float]]:
+def tune_thresholds(model, dev: list[Example], themes: list[str], log) -> dict[str, dict[str, float]]:
     """Per theme, the P(none) thresholds with the best F1 on the dev split: one for sentences that
-    name the theme, then a stricter one for those whose context alone does (0.5 without data)."""
+    name the theme, then a stricter one for those whose context alone does (0.5 without data).
+    `model`: an artifact folder, or a model in memory (FittedJudge), whose meta is set to them."""
     from analyzer.nlp.claim_model import ClaimModel
 
-    model = ClaimModel(model_dir)
+    if isinstance(model, (str, Path)):
+        model = ClaimModel(model)
     ex = extractor_for(claim_model=model)
 
     def search(key: str, grid: list[float]) -> dict[str, float]:
@@ -597,6 +646,7 @@ def tune_thresholds(model_dir: Path, dev: list[Example], themes: list[str], log)
     context = search("context_thresholds", [round(x, 2) for x in np.arange(0.05, 0.55, 0.05)])
     context = {t: min(context[t], plain[t]) for t in themes}
     log(f"thresholds on P(none), tuned on dev ({len(dev)} sentences): {plain}; context only: {context}")
+    model.meta.update(thresholds=plain, context_thresholds=context)
     return {"thresholds": plain, "context_thresholds": context}
 
 

@@ -144,7 +144,7 @@ def test_fold_fitted_teachers_read_only_the_labelled_sentences_they_were_not_fit
         return out
 
     pool = [SimpleNamespace(text=f"pool sentence {i}", headline="", prev="") for i in range(5)]
-    monkeypatch.setattr(claims, "_fit_teacher", fake_fit)
+    monkeypatch.setattr(claims, "fit_teacher", fake_fit)
     monkeypatch.setattr(claims, "predict", fake_predict)
     monkeypatch.setattr(teacher, "pool_units", lambda: iter(pool))
     taught = claims.teach(train, themes, cfg, log=lambda _: None)
@@ -245,3 +245,34 @@ def test_a_saved_claim_teacher_labels_file_keeps_the_teachers_reading_for_label_
     ):
         claims.train_claims(tmp_path / "old", cfg, log=lambda _: None)
     assert not (tmp_path / "old").exists()
+
+
+def test_a_cut_encoder_is_fitted_and_judged_in_memory_the_way_the_shipped_model_is():
+    """benchmarks/eval_claim_slices.py fits the first layers of an encoder and judges the fit
+    without saving it: the cut keeps only those layers, the judge reads the fit's own
+    probabilities, and the dev-tuned thresholds are the ones it is then judged by."""
+    import numpy as np
+
+    from analyzer.themes import load_themes
+    from analyzer.training import claims, claims_data
+
+    themes = sorted(load_themes().themes)
+    examples = claims_data.load_all(quiet=True)
+    cfg = claims.TrainConfig(max_steps=2, limit=32, threads=1, base=None, teacher=False)
+    fitted = claims.fit(
+        claims._training_side(examples, cfg), themes, cfg, log=lambda _: None, backbone=claims.Backbone(layers=2)
+    )
+    assert len(fitted.encoder.encoder.layer) == 2 and fitted.encoder.config.num_hidden_layers == 2
+
+    judge = claims.FittedJudge(fitted, themes)
+    dev = [e for e in examples if e.split == "dev"][:60]
+    inputs = [e.input for e in dev]
+    probs = claims.predict(fitted, inputs)
+    judged = judge.judge(inputs)
+    for t in themes:
+        np.testing.assert_allclose(judged.themes[t], probs[f"theme_{t}"])
+    tuned = claims.tune_thresholds(judge, dev, themes, log=lambda _: None)
+    assert judge.meta == tuned
+    assert all(judge.threshold(t) == tuned["thresholds"][t] for t in themes)
+    assert all(judge.threshold(t, context_only=True) <= judge.threshold(t) for t in themes)
+    assert claims.evaluate(claims.extractor_for(claim_model=judge), dev)["sentences"] == 60
