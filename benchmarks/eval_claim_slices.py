@@ -7,7 +7,7 @@ no teacher labels), tunes the thresholds on the dev split as training does, and 
 against the shipped model on the same dev sentences: theme F1, stance of all gold claims and of
 those found, with paired bootstrap intervals, and the stance head's choice on every gold claim.
 It also times each cut's encoder against MiniLM-L6's on the same inputs (fp32, batches of 64).
-With `--teacher-labels FILE` each cut also learns from the whole teacher's labels of the unlabelled
+With `--teacher-labels FILE` each cut also learns from a saved teacher's labels of the unlabelled
 pool, as the shipped student does (the file `analyze train --only claims --teacher-labels FILE`
 keeps; the teacher is fitted and the file written when it is absent, about 35 min).
 
