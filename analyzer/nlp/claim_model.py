@@ -110,6 +110,15 @@ def sentence_pool(hidden, smask):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 
+def threshold(meta: dict, theme: str, context_only: bool = False) -> float:
+    """A theme is claimed when P(none) is below this (tuned on the dev split at training, kept in
+    the artifact's meta); a stricter one where only the sentence's context names the theme."""
+    plain = float(meta.get("thresholds", {}).get(theme, 0.5))
+    if context_only:
+        return float(meta.get("context_thresholds", {}).get(theme, plain))
+    return plain
+
+
 class ClaimModel:
     def __init__(self, path: Path | str | None = None, precision: str | None = None):
         from analyzer.nlp.model import artifact_version
@@ -176,9 +185,4 @@ class ClaimModel:
         return Judgement(themes=out, orientation=orient, certainty=cert)
 
     def threshold(self, theme: str, context_only: bool = False) -> float:
-        """A theme is claimed when P(none) is below this (tuned on the dev split at training);
-        a stricter one where only the sentence's context names the theme."""
-        plain = float(self.meta.get("thresholds", {}).get(theme, 0.5))
-        if context_only:
-            return float(self.meta.get("context_thresholds", {}).get(theme, plain))
-        return plain
+        return threshold(self.meta, theme, context_only)

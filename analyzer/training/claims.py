@@ -544,8 +544,9 @@ class FittedJudge:
         self.meta: dict[str, Any] = {"thresholds": {}, "context_thresholds": {}}
 
     def threshold(self, theme: str, context_only: bool = False) -> float:
-        plain = float(self.meta["thresholds"].get(theme, 0.5))
-        return float(self.meta["context_thresholds"].get(theme, plain)) if context_only else plain
+        from analyzer.nlp.claim_model import threshold
+
+        return threshold(self.meta, theme, context_only)
 
     def judge(self, inputs: list[ClaimInput], batch_size: int = 64):
         from analyzer.nlp.claim_model import Judgement
