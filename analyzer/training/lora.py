@@ -82,6 +82,24 @@ def adapter_tensors(enc, wrapped: dict, ln_before: dict) -> dict:
     return tensors
 
 
+def soup_tensors(members: list[dict]) -> dict:
+    """One artifact whose merged weights are the mean of the members' (a uniform "model soup"):
+    the adapters side by side (A stacked, B stacked and divided by the count, so that B @ A is
+    the mean of the members' B @ A at the same scale), every other tensor averaged."""
+    import torch
+
+    n = len(members)
+    out = {}
+    for key in members[0]:
+        if key.startswith("lora.") and key.endswith(".A"):
+            out[key] = torch.cat([m[key] for m in members], 0)
+        elif key.startswith("lora.") and key.endswith(".B"):
+            out[key] = (torch.cat([m[key].float() for m in members], 1) / n).to(members[0][key].dtype)
+        else:
+            out[key] = sum(m[key].float() for m in members) / n
+    return out
+
+
 def optimizer(
     enc_params: list, head_params: list, *, lr: float, head_lr: float, weight_decay: float, warmup: float, total: int
 ):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,10 @@ class TrainConfig:
     data: tuple[str, ...] = sentiment_data.DEFAULT_TRAIN
     method: str = "lora"  # "lora", "frozen" or "full"
     seed: int = 13
+    # the student's seeds (the teacher, its pool and the row order keep `seed`): student_seed sets
+    # its initial adapters and head and its batch order, order_seed the batch order alone
+    student_seed: int | None = None
+    order_seed: int | None = None
     epochs: float = 2.5
     batch_size: int = 32
     max_length: int = 64
@@ -213,8 +217,6 @@ def _teacher_soft(texts: list[str], y: np.ndarray, cfg: TrainConfig, log) -> Sof
 def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
     """Fit the teacher (LoRA on all-mpnet-base-v2) on the same labelled rows, measure it on the dev
     splits, and let it label a seeded sample of unlabelled training-side news sentences."""
-    from dataclasses import replace
-
     from analyzer.nlp.encoder import load_encoder
     from analyzer.training import teacher
 
@@ -315,6 +317,8 @@ def _train_encoder(texts, y, cfg: TrainConfig, log, soft: Soft | None = None):
     from analyzer.nlp.encoder import load_encoder
 
     tok, enc = load_encoder()
+    if cfg.student_seed is not None:
+        cfg = replace(cfg, seed=cfg.student_seed)
     full = cfg.method == "full"
     trained = _full_trains if full else (lambda n: "LayerNorm" in n and ".layer." in n)
     before = {n: p.detach().clone() for n, p in enc.named_parameters() if trained(n)}
@@ -351,7 +355,7 @@ def _fit(tok, enc, texts, y, cfg: TrainConfig, log, soft: Soft | None = None, ta
     head = nn.Linear(enc.config.hidden_size, len(LABELS))
     enc.train()
     use_bf16 = cpu_supports_bf16() if cfg.bf16 is None else cfg.bf16
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.seed if cfg.order_seed is None else cfg.order_seed)
     n_hard = len(texts)
     rows = list(texts) + (soft.texts if soft else [])
     q = torch.tensor(soft.probs if soft else np.zeros((0, len(LABELS))), dtype=torch.float32)

@@ -194,6 +194,55 @@ def test_full_fine_tuning_smoke(tmp_path, shared_sentiment):
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
 
 
+def test_a_student_seed_changes_the_student_and_leaves_the_teacher_alone(tmp_path, shared_sentiment):
+    """student_seed changes the initial adapters and head, order_seed only the batch order; neither
+    changes which teacher labels a run may reuse, so students of one teacher can be compared."""
+    from safetensors.torch import load_file
+
+    from analyzer.training.sentiment import TrainConfig, _training_rows, teacher_key, train_sentiment
+
+    base = {"data": ("twitter",), "limit": 48, "max_steps": 2, "batch_size": 16, "teacher": False}
+    runs = {"seed": {}, "again": {}, "student": {"student_seed": 99}, "order": {"order_seed": 99}}
+    heads, keys = {}, set()
+    for name, seeds in runs.items():
+        cfg = TrainConfig(**base, **seeds)
+        keys.add(teacher_key(cfg, _training_rows(cfg)["text"].tolist()))
+        meta = train_sentiment(tmp_path / name, cfg, log=lambda _: None)
+        assert {k: meta["train_config"][k] for k in seeds} == seeds
+        heads[name] = load_file(str(tmp_path / name / "sentiment.safetensors"))["head.weight"]
+    assert len(keys) == 1
+    assert heads["seed"].equal(heads["again"])
+    assert not heads["student"].allclose(heads["seed"], atol=1e-3)
+    # the same initial head, moved by other batches
+    assert not heads["order"].equal(heads["seed"]) and (heads["order"] - heads["seed"]).abs().max() < 0.05
+
+
+def test_a_soup_merges_to_the_mean_of_its_members():
+    """soup_tensors: one set of adapters whose merged change to every weight (B @ A) is the mean
+    of the members', and every other tensor (LayerNorm deltas, the head) their mean."""
+    import torch
+
+    from analyzer.training.lora import soup_tensors
+
+    torch.manual_seed(0)
+    members = [
+        {
+            "lora.l.A": torch.randn(4, 8).half(),
+            "lora.l.B": torch.randn(6, 4).half(),
+            "delta.ln.weight": torch.randn(6),
+            "head.weight": torch.randn(3, 6),
+        }
+        for _ in range(3)
+    ]
+    soup = soup_tensors(members)
+    assert soup["lora.l.A"].shape == (12, 8) and soup["lora.l.A"].dtype == torch.float16
+    merged = soup["lora.l.B"].float() @ soup["lora.l.A"].float()
+    want = sum(m["lora.l.B"].float() @ m["lora.l.A"].float() for m in members) / 3
+    assert (merged - want).abs().max() < 2e-2  # B is stored in fp16
+    for key in ("delta.ln.weight", "head.weight"):
+        assert torch.allclose(soup[key], sum(m[key] for m in members) / 3)
+
+
 def test_fast_encoder_matches_transformers_bert():
     """The inference path's plain-torch forward equals transformers' BertModel (fp32)."""
     import torch
