@@ -222,7 +222,16 @@ def teach(texts: list[str], y: np.ndarray, cfg: TrainConfig, log=print) -> Soft:
 
     t0 = time.time()
     tok, enc = load_encoder(teacher.encoder_dir())
-    tcfg = replace(cfg, epochs=cfg.teacher_epochs, lr=cfg.teacher_lr, alpha=float(cfg.rank), method="lora")
+    # the student's seeds are not the teacher's: its labels are reused across them (teacher_key)
+    tcfg = replace(
+        cfg,
+        epochs=cfg.teacher_epochs,
+        lr=cfg.teacher_lr,
+        alpha=float(cfg.rank),
+        method="lora",
+        student_seed=None,
+        order_seed=None,
+    )
     log(f"teacher ({teacher.NAME}): {tcfg.epochs:g} epochs over {len(texts)} labelled rows")
     head, _, steps, bf16 = _fit(tok, enc, texts, y, tcfg, log, targets=teacher.LORA_TARGETS)
     dev = sentiment_data.dev_sets()
