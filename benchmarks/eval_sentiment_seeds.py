@@ -64,12 +64,12 @@ def main() -> None:
     from analyzer.training.sentiment_data import dev_sets
 
     shipped = json.loads((SHIPPED / "sentiment.json").read_text())["train_config"]
+    # the shipped recipe, as its metadata records it, with the student's seed changed
+    recipe = {k: v for k, v in shipped.items() if k in TrainConfig.__dataclass_fields__}
+    seed_field = "student_seed" if args.vary == "init" else "order_seed"
     members = {"shipped": SHIPPED}
     for seed in args.seeds:
         out = args.out / f"{args.vary}{seed}"
-        seed_field = "student_seed" if args.vary == "init" else "order_seed"
-        # the shipped recipe, as its metadata records it, with the student's seed changed
-        recipe = {k: v for k, v in shipped.items() if k in TrainConfig.__dataclass_fields__}
         cfg = TrainConfig(
             **{**recipe, "data": tuple(recipe["data"]), "threads": args.threads, "max_steps": args.max_steps},
             teacher_labels=args.teacher_labels,
@@ -79,7 +79,7 @@ def main() -> None:
             train_sentiment(out, cfg)
         members[out.name] = out
     students = [n for n in members if n != "shipped"]
-    dirs = {n: Path(d) for n, d in members.items()}
+    dirs = dict(members)
     soups = {f"soup shipped+{n}": [dirs["shipped"], dirs[n]] for n in students}
     if len(students) > 1:
         soups["soup of all"] = list(dirs.values())
